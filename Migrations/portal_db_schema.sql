@@ -1,0 +1,216 @@
+-- The consolidated portal schema for fresh installs: 001 to 004 in one file, as the seed describes.
+--
+--     psql -v ON_ERROR_STOP=1 -d portal_db -f Migrations/portal_db_schema.sql
+--
+-- `querygate migrate` does the same from the numbered files and records them; running it after this file
+-- changes nothing but the record, because every migration is idempotent. A test proves that this file and
+-- the numbered history produce the same catalog: change both together.
+BEGIN;
+
+-- A pod is a team. Its requests are approved in its Slack channel by its managers (users with the
+-- `manager` role whose pod_id is this pod) and by admins.
+CREATE TABLE IF NOT EXISTS pods (
+    id               BIGSERIAL PRIMARY KEY,
+    name             TEXT NOT NULL UNIQUE CHECK (name ~ '^[a-z0-9][a-z0-9_-]{0,62}$'),
+    description      TEXT,
+    slack_channel_id TEXT NOT NULL CHECK (slack_channel_id ~ '^[CG][A-Z0-9]{2,30}$'),
+    is_active        BOOLEAN NOT NULL DEFAULT TRUE,
+    created_at       TIMESTAMPTZ NOT NULL DEFAULT now(),
+    updated_at       TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+
+CREATE TABLE IF NOT EXISTS users (
+    id            BIGSERIAL PRIMARY KEY,
+    -- Stored lower-cased so that uniqueness and log-in ignore case.
+    email         TEXT NOT NULL UNIQUE CHECK (email = lower(email) AND email LIKE '%_@_%'),
+    name          TEXT NOT NULL CHECK (length(btrim(name)) > 0),
+    -- bcrypt hash; NULL until a password is set. Slack users need none.
+    password_hash TEXT,
+    role          TEXT NOT NULL DEFAULT 'developer' CHECK (role IN ('developer', 'manager', 'admin')),
+    -- Admins may stand outside any pod; everybody else belongs to exactly one.
+    pod_id        BIGINT REFERENCES pods (id),
+    slack_user_id TEXT UNIQUE CHECK (slack_user_id ~ '^[UW][A-Z0-9]{2,30}$'),
+    is_active     BOOLEAN NOT NULL DEFAULT TRUE,
+    last_login_at TIMESTAMPTZ,
+    created_at    TIMESTAMPTZ NOT NULL DEFAULT now(),
+    updated_at    TIMESTAMPTZ NOT NULL DEFAULT now(),
+    CONSTRAINT users_pod_required CHECK (role = 'admin' OR pod_id IS NOT NULL)
+);
+CREATE INDEX IF NOT EXISTS users_pod_id_idx ON users (pod_id);
+
+-- A server that queries run on. Credentials never live here (see 003: they come from the environment).
+CREATE TABLE IF NOT EXISTS database_instances (
+    id          BIGSERIAL PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE CHECK (name ~ '^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$'),
+    type        TEXT NOT NULL CHECK (type IN ('postgresql', 'mongodb')),
+    description TEXT,
+    is_active   BOOLEAN NOT NULL DEFAULT TRUE,
+    created_at  TIMESTAMPTZ NOT NULL DEFAULT now(),
+    updated_at  TIMESTAMPTZ NOT NULL DEFAULT now(),
+    -- Credentials by reference, never by value: a PostgreSQL instance names a prefix (PG_INSTANCE_1 means
+    -- PG_INSTANCE_1_HOST, _PORT, _USER, _PASSWORD); a MongoDB instance names its connection-string variable.
+    credentials_env_prefix TEXT CHECK (credentials_env_prefix ~ '^[A-Z_][A-Z0-9_]{0,62}$'),
+    connection_string_env  TEXT CHECK (connection_string_env ~ '^[A-Z_][A-Z0-9_]{0,62}$'),
+    last_sync_at           TIMESTAMPTZ,
+    last_sync_status       TEXT
+);
+
+-- A database within an instance: what a request targets, written `<instance>/<database>`.
+CREATE TABLE IF NOT EXISTS databases (
+    id          BIGSERIAL PRIMARY KEY,
+    instance_id BIGINT NOT NULL REFERENCES database_instances (id) ON DELETE CASCADE,
+    name        TEXT NOT NULL CHECK (name ~ '^[^/[:space:]]{1,63}$'),
+    description TEXT,
+    is_active   BOOLEAN NOT NULL DEFAULT TRUE,
+    created_at  TIMESTAMPTZ NOT NULL DEFAULT now(),
+    updated_at  TIMESTAMPTZ NOT NULL DEFAULT now(),
+    CONSTRAINT databases_instance_name_key UNIQUE (instance_id, name),
+    -- `manual` rows were added by an administrator and survive a sync; `synced` rows come from the instance.
+    source       TEXT NOT NULL DEFAULT 'manual' CHECK (source IN ('manual', 'synced')),
+    last_seen_at TIMESTAMPTZ
+);
+
+CREATE TABLE IF NOT EXISTS query_requests (
+    id                    BIGSERIAL PRIMARY KEY,
+    requester_id          BIGINT NOT NULL REFERENCES users (id),
+    -- The requester's pod when the request was made: approval follows it even if the requester moves.
+    pod_id                BIGINT NOT NULL REFERENCES pods (id),
+    database_id           BIGINT NOT NULL REFERENCES databases (id),
+    submission_type       TEXT NOT NULL DEFAULT 'query' CHECK (submission_type IN ('query', 'script')),
+    query_text            TEXT NOT NULL CHECK (length(btrim(query_text)) > 0),
+    reason                TEXT NOT NULL CHECK (length(btrim(reason)) > 0),
+    submitted_via         TEXT NOT NULL CHECK (submitted_via IN ('slack', 'portal', 'cli')),
+    status                TEXT NOT NULL DEFAULT 'pending' CHECK (status IN (
+                              'pending', 'approved', 'rejected', 'cancelled', 'expired',
+                              'executing', 'completed', 'failed')),
+    expires_at            TIMESTAMPTZ,
+    approved_by           BIGINT REFERENCES users (id),
+    approved_at           TIMESTAMPTZ,
+    rejected_by           BIGINT REFERENCES users (id),
+    rejected_at           TIMESTAMPTZ,
+    rejection_reason      TEXT,
+    cancelled_at          TIMESTAMPTZ,
+    -- Execution: the worker that claimed the request and until when its claim holds.
+    executor_id           TEXT,
+    lease_expires_at      TIMESTAMPTZ,
+    execution_started_at  TIMESTAMPTZ,
+    execution_finished_at TIMESTAMPTZ,
+    result_summary        JSONB,
+    error_message         TEXT,
+    error_sqlstate        TEXT,
+    -- Where the approval message sits in Slack, so it can be updated in place and replied to.
+    slack_channel_id      TEXT,
+    slack_message_ts      TEXT,
+    created_at            TIMESTAMPTZ NOT NULL DEFAULT now(),
+    updated_at            TIMESTAMPTZ NOT NULL DEFAULT now(),
+    -- Nobody approves their own request, whatever path the approval took.
+    CONSTRAINT query_requests_no_self_approval CHECK (approved_by IS NULL OR approved_by <> requester_id),
+    CONSTRAINT query_requests_rejection_has_reason CHECK (
+        status <> 'rejected' OR (rejected_by IS NOT NULL AND length(btrim(rejection_reason)) > 0))
+);
+CREATE INDEX IF NOT EXISTS query_requests_requester_idx ON query_requests (requester_id, created_at DESC);
+CREATE INDEX IF NOT EXISTS query_requests_pod_status_idx ON query_requests (pod_id, status, created_at DESC);
+CREATE INDEX IF NOT EXISTS query_requests_database_idx ON query_requests (database_id);
+-- The executor's claim query and the lease sweeper look only at these few rows.
+CREATE INDEX IF NOT EXISTS query_requests_runnable_idx ON query_requests (status, lease_expires_at)
+    WHERE status IN ('approved', 'executing');
+
+-- The Slack outbox: every message is a row written with the state change that causes it, then delivered
+-- by a worker that records the message ts. Thread replies wait for their parent's ts.
+CREATE TABLE IF NOT EXISTS slack_notifications (
+    id                BIGSERIAL PRIMARY KEY,
+    request_id        BIGINT REFERENCES query_requests (id) ON DELETE CASCADE,
+    notification_type TEXT NOT NULL,
+    -- A channel id for channel messages, a user id for direct messages.
+    recipient         TEXT NOT NULL,
+    parent_id         BIGINT REFERENCES slack_notifications (id),
+    payload           JSONB NOT NULL,
+    status            TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed')),
+    attempts          INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+    next_attempt_at   TIMESTAMPTZ NOT NULL DEFAULT now(),
+    last_error        TEXT,
+    channel_id        TEXT,
+    message_ts        TEXT,
+    created_at        TIMESTAMPTZ NOT NULL DEFAULT now(),
+    sent_at           TIMESTAMPTZ
+);
+CREATE INDEX IF NOT EXISTS slack_notifications_due_idx ON slack_notifications (next_attempt_at)
+    WHERE status = 'pending';
+CREATE INDEX IF NOT EXISTS slack_notifications_request_idx ON slack_notifications (request_id);
+
+-- Every action, by whom, through which door. Append-only.
+CREATE TABLE IF NOT EXISTS audit_logs (
+    id            BIGSERIAL PRIMARY KEY,
+    actor_user_id BIGINT REFERENCES users (id) ON DELETE SET NULL,
+    -- Who acted when there is no user row: `cli:<os user>`, `slack:<user id>`, `system`.
+    actor_label   TEXT NOT NULL,
+    source        TEXT NOT NULL CHECK (source IN ('cli', 'slack', 'api', 'system')),
+    action        TEXT NOT NULL,
+    entity_type   TEXT NOT NULL,
+    entity_id     TEXT,
+    details       JSONB NOT NULL DEFAULT '{}'::jsonb,
+    client_ip     TEXT,
+    created_at    TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS audit_logs_created_at_idx ON audit_logs (created_at DESC);
+CREATE INDEX IF NOT EXISTS audit_logs_entity_idx ON audit_logs (entity_type, entity_id);
+CREATE INDEX IF NOT EXISTS audit_logs_actor_idx ON audit_logs (actor_user_id);
+
+-- From 002: hybrid sync tables.
+-- A pattern (SQL LIKE syntax) of database names to skip when syncing. instance_id NULL means every instance.
+CREATE TABLE IF NOT EXISTS database_blacklist (
+    id          BIGSERIAL PRIMARY KEY,
+    instance_id BIGINT REFERENCES database_instances (id) ON DELETE CASCADE,
+    pattern     TEXT NOT NULL CHECK (length(pattern) > 0),
+    reason      TEXT,
+    created_at  TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+-- One row per (scope, pattern); COALESCE because NULL (every instance) must collide with itself.
+CREATE UNIQUE INDEX IF NOT EXISTS database_blacklist_scope_pattern_key
+    ON database_blacklist (COALESCE(instance_id, 0), pattern);
+
+-- System databases are never offered to users.
+INSERT INTO database_blacklist (instance_id, pattern, reason) VALUES
+    (NULL, 'template0', 'PostgreSQL system template'),
+    (NULL, 'template1', 'PostgreSQL system template'),
+    (NULL, 'postgres', 'PostgreSQL maintenance database'),
+    (NULL, 'admin', 'MongoDB system database'),
+    (NULL, 'local', 'MongoDB system database'),
+    (NULL, 'config', 'MongoDB system database')
+ON CONFLICT DO NOTHING;
+
+CREATE TABLE IF NOT EXISTS database_sync_history (
+    id                BIGSERIAL PRIMARY KEY,
+    instance_id       BIGINT NOT NULL REFERENCES database_instances (id) ON DELETE CASCADE,
+    status            TEXT NOT NULL DEFAULT 'running' CHECK (status IN ('running', 'succeeded', 'failed')),
+    databases_found   INTEGER NOT NULL DEFAULT 0,
+    databases_added   INTEGER NOT NULL DEFAULT 0,
+    databases_removed INTEGER NOT NULL DEFAULT 0,
+    error_message     TEXT,
+    triggered_by      BIGINT REFERENCES users (id) ON DELETE SET NULL,
+    started_at        TIMESTAMPTZ NOT NULL DEFAULT now(),
+    finished_at       TIMESTAMPTZ
+);
+CREATE INDEX IF NOT EXISTS database_sync_history_instance_idx
+    ON database_sync_history (instance_id, started_at DESC);
+
+-- From 004: refresh tokens.
+CREATE TABLE IF NOT EXISTS refresh_tokens (
+    id             BIGSERIAL PRIMARY KEY,
+    user_id        BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    token_hash     TEXT NOT NULL UNIQUE CHECK (token_hash ~ '^[0-9a-f]{64}$'),
+    -- Every token rotated from one log-in shares a family: reuse of a revoked token revokes the family.
+    family_id      UUID NOT NULL,
+    device_info    TEXT,
+    ip_address     TEXT,
+    expires_at     TIMESTAMPTZ NOT NULL,
+    created_at     TIMESTAMPTZ NOT NULL DEFAULT now(),
+    last_used_at   TIMESTAMPTZ,
+    revoked_at     TIMESTAMPTZ,
+    revoked_reason TEXT,
+    replaced_by    BIGINT REFERENCES refresh_tokens (id)
+);
+CREATE INDEX IF NOT EXISTS refresh_tokens_user_idx ON refresh_tokens (user_id) WHERE revoked_at IS NULL;
+CREATE INDEX IF NOT EXISTS refresh_tokens_family_idx ON refresh_tokens (family_id);
+
+COMMIT;

@@ -1,0 +1,115 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+/// Swift 6 language mode with strict concurrency everywhere, plus the upcoming features Hummingbird uses,
+/// so our code reads like the libraries it sits on.
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "querygate",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "querygate", targets: ["querygate"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.29.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // The domain core: models, validation, the request state machine. No I/O, no dependencies.
+        .target(
+            name: "QueryGateCore",
+            swiftSettings: swiftSettings
+        ),
+        // The portal database: migrations and repositories on postgres-nio.
+        .target(
+            name: "PortalStore",
+            dependencies: [
+                "QueryGateCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Configuration, the embedded PostgreSQL, and the HTTP application (composition root).
+        .target(
+            name: "QueryGateServer",
+            dependencies: [
+                "QueryGateCore",
+                "PortalStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The `querygate` subcommands, in a library so tests can run them exactly as the binary does.
+        .target(
+            name: "QueryGateCLI",
+            dependencies: [
+                "QueryGateCore",
+                "PortalStore",
+                "QueryGateServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "querygate",
+            dependencies: [
+                "QueryGateCLI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "QueryGateCoreTests",
+            dependencies: ["QueryGateCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PortalStoreTests",
+            dependencies: ["PortalStore", "QueryGateTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "QueryGateCLITests",
+            dependencies: ["QueryGateCLI", "QueryGateTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "QueryGateServerTests",
+            dependencies: [
+                "QueryGateServer",
+                "QueryGateTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Shared test helpers: a private database per test, cloned from a migrated template.
+        .target(
+            name: "QueryGateTestSupport",
+            dependencies: [
+                "PortalStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/QueryGateTestSupport",
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

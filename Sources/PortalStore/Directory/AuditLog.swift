@@ -1,0 +1,67 @@
+import Foundation
+import PostgresNIO
+import QueryGateCore
+
+/// One line of the audit trail, written in the same transaction as the change it describes.
+struct AuditEntry: Sendable {
+    let actor: AuditActor
+    /// What happened, dotted: `pod.created`, `user.deactivated`, `request.approved`.
+    let action: String
+    let entityType: String
+    let entityID: String?
+    /// Facts worth keeping beside the action. Never a secret.
+    let details: [String: String]
+}
+
+extension PortalStore {
+    static func appendAudit(_ entry: AuditEntry, on connection: PostgresConnection, logger: Logger) async throws {
+        let details = String(decoding: try JSONEncoder.sorted.encode(entry.details), as: UTF8.self)
+        try await connection.query(
+            """
+            INSERT INTO audit_logs (actor_user_id, actor_label, source, action, entity_type, entity_id, details)
+            VALUES (\(entry.actor.userID), \(entry.actor.label), \(entry.actor.source.rawValue), \(entry.action),
+                    \(entry.entityType), \(entry.entityID), \(details)::jsonb)
+            """,
+            logger: logger
+        )
+    }
+
+    /// The newest audit rows, newest first: what an operator reads to see who did what.
+    public func recentAuditEntries(limit: Int = 50) async throws -> [AuditRecord] {
+        let rows = try await client.query(
+            """
+            SELECT id, actor_label, source, action, entity_type, entity_id, details::text, created_at
+            FROM audit_logs ORDER BY id DESC LIMIT \(limit)
+            """,
+            logger: logger
+        )
+        var records: [AuditRecord] = []
+        for try await (id, actor, source, action, entityType, entityID, details, createdAt) in rows.decode(
+            (Int, String, String, String, String, String?, String, Date).self)
+        {
+            records.append(AuditRecord(id: id, actorLabel: actor, source: source, action: action, entityType: entityType,
+                                       entityID: entityID, detailsJSON: details, createdAt: createdAt))
+        }
+        return records
+    }
+}
+
+/// An audit row as read back.
+public struct AuditRecord: Sendable, Equatable {
+    public let id: Int
+    public let actorLabel: String
+    public let source: String
+    public let action: String
+    public let entityType: String
+    public let entityID: String?
+    public let detailsJSON: String
+    public let createdAt: Date
+}
+
+extension JSONEncoder {
+    static var sorted: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }
+}

@@ -1,0 +1,74 @@
+import PostgresNIO
+import QueryGateCore
+
+extension PortalStore {
+    /// Creates a user in their pod and audits it. E-mail addresses and Slack ids are unique.
+    @discardableResult
+    public func addUser(_ user: NewUser, by actor: AuditActor) async throws -> User {
+        let logger = self.logger
+        let id = try await translatingUniqueViolations([
+            "users_email_key": ValidationError(field: "email", "a user with e-mail \(user.email) already exists"),
+            "users_slack_user_id_key": ValidationError(
+                field: "slack-id", "Slack user \(user.slackUserID?.rawValue ?? "") already belongs to another portal user"),
+        ]) {
+            try await transaction { connection in
+                var podID: Int? = nil
+                if let pod = user.pod { podID = try await Self.podID(named: pod, on: connection, logger: logger) }
+                let id = try await connection.query(
+                    """
+                    INSERT INTO users (email, name, role, pod_id, slack_user_id)
+                    VALUES (\(user.email.rawValue), \(user.name), \(user.role.rawValue), \(podID), \(user.slackUserID?.rawValue))
+                    RETURNING id
+                    """,
+                    logger: logger
+                ).decode(Int.self).first { _ in true } ?? 0
+                var details = ["email": user.email.rawValue, "role": user.role.rawValue]
+                details["pod"] = user.pod?.rawValue
+                details["slack_user_id"] = user.slackUserID?.rawValue
+                try await Self.appendAudit(
+                    AuditEntry(actor: actor, action: "user.created", entityType: "user", entityID: String(id), details: details),
+                    on: connection, logger: logger)
+                return id
+            }
+        }
+        return User(id: id, email: user.email.rawValue, name: user.name, role: user.role, podName: user.pod?.rawValue,
+                    slackUserID: user.slackUserID?.rawValue, isActive: true)
+    }
+
+    /// Users by e-mail, optionally only those of one pod.
+    public func listUsers(pod: PodName? = nil) async throws -> [User] {
+        let rows = try await client.query(
+            """
+            SELECT u.id, u.email, u.name, u.role, p.name, u.slack_user_id, u.is_active
+            FROM users u LEFT JOIN pods p ON p.id = u.pod_id
+            WHERE \(pod?.rawValue)::text IS NULL OR p.name = \(pod?.rawValue)
+            ORDER BY u.email
+            """,
+            logger: logger
+        )
+        var users: [User] = []
+        for try await (id, email, name, role, podName, slackID, isActive) in rows.decode(
+            (Int, String, String, String, String?, String?, Bool).self)
+        {
+            users.append(User(id: id, email: email, name: name, role: Role(rawValue: role) ?? .developer, podName: podName,
+                              slackUserID: slackID, isActive: isActive))
+        }
+        return users
+    }
+
+    /// Activates or deactivates a user. An inactive user can neither request nor approve; their history stays.
+    public func setUserActive(email: EmailAddress, active: Bool, by actor: AuditActor) async throws {
+        let logger = self.logger
+        try await transaction { connection in
+            let id = try await connection.query(
+                "UPDATE users SET is_active = \(active), updated_at = now() WHERE email = \(email.rawValue) RETURNING id",
+                logger: logger
+            ).decode(Int.self).first { _ in true }
+            guard let id else { throw ValidationError(field: "email", "there is no user with e-mail \(email)") }
+            try await Self.appendAudit(
+                AuditEntry(actor: actor, action: active ? "user.activated" : "user.deactivated", entityType: "user",
+                           entityID: String(id), details: ["email": email.rawValue]),
+                on: connection, logger: logger)
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import Logging
+import PostgresNIO
+import QueryGateCore
+
+/// The portal database: QueryGate's own PostgreSQL, reached through a pooled `PostgresClient`.
+///
+/// The client must be running (`client.run()` in a task, or as a service of the application) while the
+/// store is used. Every statement binds its values through `PostgresQuery` interpolation.
+public struct PortalStore: Sendable {
+    public let client: PostgresClient
+    public let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// Runs `body` in a transaction and rethrows the error that caused a rollback as itself, not wrapped in
+    /// `PostgresTransactionError`, so callers can tell a validation error from a lost connection.
+    func transaction<Result: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        } catch let error as PostgresTransactionError {
+            throw error.closureError ?? error.beginError ?? error.commitError ?? error
+        }
+    }
+
+    /// `true` when the database answers a trivial query; what `/readyz` reports.
+    public func isReachable() async -> Bool {
+        do {
+            let rows = try await client.query("SELECT 1", logger: logger)
+            for try await _ in rows {}
+            return true
+        } catch {
+            logger.warning("portal database unreachable", metadata: ["error": "\(describe(error))"])
+            return false
+        }
+    }
+}
+
+extension PSQLError {
+    /// The constraint a unique violation (SQLSTATE 23505) broke, or nil for any other error.
+    var violatedUniqueConstraint: String? {
+        guard serverInfo?[.sqlState] == "23505" else { return nil }
+        return serverInfo?[.constraintName]
+    }
+}
+
+/// Turns the unique violations listed in `messages` (constraint name → error) into validation errors: the
+/// constraint, not a look-up before the insert, is what decides a race between two administrators.
+func translatingUniqueViolations<Result>(
+    _ messages: [String: ValidationError], _ body: () async throws -> Result
+) async throws -> Result {
+    do {
+        return try await body()
+    } catch let error as PSQLError {
+        if let constraint = error.violatedUniqueConstraint, let message = messages[constraint] { throw message }
+        throw error
+    }
+}

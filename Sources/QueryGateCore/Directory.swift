@@ -1,0 +1,171 @@
+/// The people, teams and databases QueryGate knows: what the administration commands create and list.
+
+public struct Pod: Sendable, Equatable {
+    public let id: Int
+    public let name: String
+    public let slackChannelID: String
+    public let description: String?
+    public let isActive: Bool
+    /// E-mail addresses of the pod's active managers.
+    public let managers: [String]
+    public let memberCount: Int
+
+    public init(id: Int, name: String, slackChannelID: String, description: String?, isActive: Bool, managers: [String], memberCount: Int) {
+        self.id = id
+        self.name = name
+        self.slackChannelID = slackChannelID
+        self.description = description
+        self.isActive = isActive
+        self.managers = managers
+        self.memberCount = memberCount
+    }
+}
+
+public struct NewPod: Sendable {
+    public let name: PodName
+    public let slackChannelID: SlackChannelID
+    public let description: String?
+
+    public init(name: PodName, slackChannelID: SlackChannelID, description: String?) {
+        self.name = name
+        self.slackChannelID = slackChannelID
+        self.description = description.map { $0.trimmingSpaces() }.flatMap { $0.isEmpty ? nil : $0 }
+    }
+}
+
+public struct User: Sendable, Equatable {
+    public let id: Int
+    public let email: String
+    public let name: String
+    public let role: Role
+    public let podName: String?
+    public let slackUserID: String?
+    public let isActive: Bool
+
+    public init(id: Int, email: String, name: String, role: Role, podName: String?, slackUserID: String?, isActive: Bool) {
+        self.id = id
+        self.email = email
+        self.name = name
+        self.role = role
+        self.podName = podName
+        self.slackUserID = slackUserID
+        self.isActive = isActive
+    }
+}
+
+public struct NewUser: Sendable {
+    public let email: EmailAddress
+    public let name: String
+    public let role: Role
+    public let pod: PodName?
+    public let slackUserID: SlackUserID?
+
+    /// - Throws: `ValidationError` when the name is blank or a developer or manager has no pod.
+    public init(email: EmailAddress, name: String, role: Role, pod: PodName?, slackUserID: SlackUserID?) throws(ValidationError) {
+        let name = name.trimmingSpaces()
+        guard !name.isEmpty else { throw ValidationError(field: "name", "a user needs a name") }
+        guard pod != nil || !role.requiresPod else {
+            throw ValidationError(field: "pod", "a \(role.rawValue) must belong to a pod (its approvals are routed through it)")
+        }
+        self.email = email
+        self.name = name
+        self.role = role
+        self.pod = pod
+        self.slackUserID = slackUserID
+    }
+}
+
+/// How QueryGate finds an instance's credentials: by the names of environment variables, never by value.
+public enum InstanceCredentials: Sendable, Equatable {
+    /// PostgreSQL: `<PREFIX>_HOST`, `<PREFIX>_PORT`, `<PREFIX>_USER`, `<PREFIX>_PASSWORD`.
+    case environmentPrefix(EnvironmentVariableName)
+    /// MongoDB: the variable that holds the connection string.
+    case connectionStringVariable(EnvironmentVariableName)
+
+    /// The credentials reference that fits `type`, from what the operator gave.
+    public init(type: DatabaseType, environmentPrefix: String?, connectionStringVariable: String?) throws(ValidationError) {
+        switch type {
+        case .postgresql:
+            guard connectionStringVariable == nil else {
+                throw ValidationError(field: "connection-string-env", "a postgresql instance takes --credentials-env-prefix, not a connection string")
+            }
+            guard let prefix = environmentPrefix else {
+                throw ValidationError(field: "credentials-env-prefix", "a postgresql instance needs --credentials-env-prefix (such as PG_INSTANCE_1)")
+            }
+            self = .environmentPrefix(try EnvironmentVariableName(prefix, field: "credentials-env-prefix"))
+        case .mongodb:
+            guard environmentPrefix == nil else {
+                throw ValidationError(field: "credentials-env-prefix", "a mongodb instance takes --connection-string-env, not a prefix")
+            }
+            guard let variable = connectionStringVariable else {
+                throw ValidationError(field: "connection-string-env", "a mongodb instance needs --connection-string-env (such as MONGO_INSTANCE_1_URI)")
+            }
+            self = .connectionStringVariable(try EnvironmentVariableName(variable, field: "connection-string-env"))
+        }
+    }
+
+    /// The environment variables this reference reads.
+    public var variableNames: [String] {
+        switch self {
+        case .environmentPrefix(let prefix): ["HOST", "PORT", "USER", "PASSWORD"].map { "\(prefix.rawValue)_\($0)" }
+        case .connectionStringVariable(let variable): [variable.rawValue]
+        }
+    }
+}
+
+public struct DatabaseInstance: Sendable, Equatable {
+    public let id: Int
+    public let name: String
+    public let type: DatabaseType
+    public let credentials: InstanceCredentials?
+    public let description: String?
+    public let isActive: Bool
+    public let databaseCount: Int
+
+    public init(id: Int, name: String, type: DatabaseType, credentials: InstanceCredentials?, description: String?, isActive: Bool, databaseCount: Int) {
+        self.id = id
+        self.name = name
+        self.type = type
+        self.credentials = credentials
+        self.description = description
+        self.isActive = isActive
+        self.databaseCount = databaseCount
+    }
+}
+
+public struct NewInstance: Sendable {
+    public let name: InstanceName
+    public let type: DatabaseType
+    public let credentials: InstanceCredentials
+    public let description: String?
+
+    public init(name: InstanceName, type: DatabaseType, credentials: InstanceCredentials, description: String?) {
+        self.name = name
+        self.type = type
+        self.credentials = credentials
+        self.description = description.map { $0.trimmingSpaces() }.flatMap { $0.isEmpty ? nil : $0 }
+    }
+}
+
+/// A database a request can target, written `<instance>/<database>`.
+public struct TargetDatabase: Sendable, Equatable {
+    public let id: Int
+    public let instanceName: String
+    public let instanceType: DatabaseType
+    public let name: String
+    public let description: String?
+    public let source: String
+    public let isActive: Bool
+
+    public init(id: Int, instanceName: String, instanceType: DatabaseType, name: String, description: String?, source: String, isActive: Bool) {
+        self.id = id
+        self.instanceName = instanceName
+        self.instanceType = instanceType
+        self.name = name
+        self.description = description
+        self.source = source
+        self.isActive = isActive
+    }
+
+    public var path: String { "\(instanceName)/\(name)" }
+}

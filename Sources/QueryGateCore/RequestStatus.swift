@@ -1,0 +1,33 @@
+/// The life of a query request (see ARCHITECTURE.md, "Request lifecycle"):
+///
+/// ```
+/// pending ──approve──► approved ──claim──► executing ──► completed
+///    │                                          └──────► failed
+///    ├──reject──► rejected    ├──cancel──► cancelled    └──TTL──► expired
+/// ```
+///
+/// The portal database enforces the same set of values with a CHECK constraint on `query_requests.status`.
+public enum RequestStatus: String, CaseIterable, Sendable, Codable {
+    case pending, approved, rejected, cancelled, expired, executing, completed, failed
+
+    /// A final request never changes again: no buttons, no execution.
+    public var isFinal: Bool {
+        switch self {
+        case .rejected, .cancelled, .expired, .completed, .failed: true
+        case .pending, .approved, .executing: false
+        }
+    }
+
+    /// The states this one may move to. Every transition in the stores is a conditional update whose
+    /// `WHERE status = …` comes from here, so the database and this table cannot disagree.
+    public var successors: Set<RequestStatus> {
+        switch self {
+        case .pending: [.approved, .rejected, .cancelled, .expired]
+        case .approved: [.executing]
+        case .executing: [.completed, .failed]
+        case .rejected, .cancelled, .expired, .completed, .failed: []
+        }
+    }
+
+    public func canMove(to next: RequestStatus) -> Bool { successors.contains(next) }
+}

@@ -1,0 +1,215 @@
+import Foundation
+import Logging
+
+/// Everything QueryGate reads at start-up, checked once, so that a bad value stops it before it serves.
+///
+/// Sources, strongest first: the process environment, then the optional settings file (`QUERYGATE_CONFIG_FILE`,
+/// by default `config/querygate.env` when it exists), then the defaults below. Names are the seed's.
+public struct QueryGateConfiguration: Sendable {
+    /// Where the portal database is. `nil` means none is configured: QueryGate runs its own (`EmbeddedPostgres`).
+    public var portalDatabase: PortalDatabaseSettings?
+    public var httpHost: String
+    public var httpPort: Int
+    public var logLevel: Logger.Level
+    /// Where the embedded PostgreSQL keeps its files, and anything else QueryGate keeps locally.
+    public var dataDirectory: URL
+    /// Whether `serve` applies pending migrations before it answers (under the migration lock).
+    public var autoMigrate: Bool
+    public var migrationsDirectory: URL?
+    public var jwt: JWTSettings
+    public var slack: SlackSettings
+
+    public struct JWTSettings: Sendable {
+        /// Signs access tokens. Optional until the portal API is enabled; at least 32 bytes when set.
+        public var secret: Secret?
+        public var refreshSecret: Secret?
+        public var accessTokenLifetime: Duration
+        public var refreshTokenLifetimeDays: Int
+    }
+
+    public struct SlackSettings: Sendable {
+        public var signingSecret: Secret?
+        public var botToken: Secret?
+        /// The Web API's base URL; tests point it at a local server.
+        public var apiURL: URL
+    }
+
+    /// Reads and checks the configuration.
+    ///
+    /// - Parameters:
+    ///   - environment: The process environment (tests pass their own).
+    ///   - workingDirectory: What relative paths are relative to.
+    /// - Throws: `ConfigurationError` naming the first bad variable.
+    public static func load(environment: [String: String], workingDirectory: URL) throws(ConfigurationError) -> QueryGateConfiguration {
+        let settings = try merged(environment: environment, workingDirectory: workingDirectory)
+        var reader = SettingsReader(values: settings)
+
+        let configuration = QueryGateConfiguration(
+            portalDatabase: try PortalDatabaseSettings.read(from: &reader),
+            httpHost: reader.string(Settings.host) ?? "127.0.0.1",
+            httpPort: try reader.integer(Settings.port, in: 0...65_535, meaning: "a port number") ?? 8080,
+            logLevel: try reader.logLevel(Settings.logLevel) ?? .info,
+            dataDirectory: URL(fileURLWithPath: reader.string(Settings.dataDirectory) ?? ".querygate", relativeTo: workingDirectory)
+                .standardizedFileURL,
+            autoMigrate: try reader.boolean(Settings.autoMigrate) ?? true,
+            migrationsDirectory: reader.string(Settings.migrationsDirectory).map {
+                URL(fileURLWithPath: $0, isDirectory: true, relativeTo: workingDirectory).standardizedFileURL
+            },
+            jwt: JWTSettings(
+                secret: try reader.signingKey(Settings.jwtSecret),
+                refreshSecret: try reader.signingKey(Settings.jwtRefreshSecret),
+                accessTokenLifetime: try reader.duration(Settings.jwtAccessExpires) ?? .seconds(30 * 60),
+                refreshTokenLifetimeDays: try reader.integer(Settings.jwtRefreshExpiresDays, in: 1...365, meaning: "a number of days") ?? 7
+            ),
+            slack: SlackSettings(
+                signingSecret: try reader.secret(Settings.slackSigningSecret),
+                botToken: try reader.slackBotToken(Settings.slackBotToken),
+                apiURL: try reader.httpURL(Settings.slackAPIURL) ?? URL(string: "https://slack.com/api")!
+            )
+        )
+        return configuration
+    }
+
+    /// The settings file under the environment. Only QueryGate's own names and the instance credentials are
+    /// kept from the environment, so that the rest of it never travels further.
+    static func merged(environment: [String: String], workingDirectory: URL) throws(ConfigurationError) -> [String: String] {
+        var settings: [String: String] = [:]
+        let explicitFile = environment[Settings.configFile].flatMap { $0.isEmpty ? nil : $0 }
+        let path = URL(fileURLWithPath: explicitFile ?? "config/querygate.env", relativeTo: workingDirectory).path
+        if FileManager.default.fileExists(atPath: path) {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ConfigurationError(Settings.configFile, "names \(path), which cannot be read")
+            }
+            settings = try SettingsFile.parse(String(decoding: data, as: UTF8.self), path: path)
+        } else if explicitFile != nil {
+            throw ConfigurationError(Settings.configFile, "names \(path), which does not exist")
+        }
+        for (key, value) in environment where Settings.known.contains(key) {
+            settings[key] = value
+        }
+        return settings
+    }
+}
+
+/// Where and how to reach an external portal database.
+public struct PortalDatabaseSettings: Sendable {
+    public enum TLSMode: String, Sendable {
+        case disable, prefer, require
+    }
+
+    public var host: String
+    public var port: Int
+    public var database: String
+    public var user: String
+    public var password: Secret?
+    public var tls: TLSMode
+
+    /// `nil` when no `PORTAL_DB_*` variable is set. Setting some but not `PORTAL_DB_HOST` is a mistake, not
+    /// a request for the embedded database: it would silently write to the wrong place.
+    static func read(from reader: inout SettingsReader) throws(ConfigurationError) -> PortalDatabaseSettings? {
+        let others = [Settings.portalPort, Settings.portalName, Settings.portalUser, Settings.portalPassword, Settings.portalSSLMode]
+        guard let host = reader.string(Settings.portalHost) else {
+            if let stray = others.first(where: { reader.string($0) != nil }) {
+                throw ConfigurationError(
+                    Settings.portalHost,
+                    "is not set, but \(stray) is: set PORTAL_DB_HOST to use that server, or unset every PORTAL_DB_* variable to use the embedded database"
+                )
+            }
+            return nil
+        }
+        let tls: TLSMode
+        if let text = reader.string(Settings.portalSSLMode) {
+            guard let mode = TLSMode(rawValue: text.lowercased()) else {
+                throw ConfigurationError(Settings.portalSSLMode, "must be disable, prefer or require")
+            }
+            tls = mode
+        } else {
+            tls = .prefer
+        }
+        return PortalDatabaseSettings(
+            host: host,
+            port: try reader.integer(Settings.portalPort, in: 1...65_535, meaning: "a port number") ?? 5432,
+            database: reader.string(Settings.portalName) ?? "portal_db",
+            user: reader.string(Settings.portalUser) ?? "postgres",
+            password: reader.string(Settings.portalPassword).map(Secret.init),
+            tls: tls
+        )
+    }
+}
+
+/// Typed reads of the merged settings, each failing with a `ConfigurationError` that names the variable.
+/// An empty value counts as unset, as shells make it easy to export one by accident.
+struct SettingsReader {
+    let values: [String: String]
+
+    func string(_ key: String) -> String? {
+        guard let value = values[key]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        return value
+    }
+
+    func integer(_ key: String, in range: ClosedRange<Int>, meaning: String) throws(ConfigurationError) -> Int? {
+        guard let text = string(key) else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            throw ConfigurationError(key, "must be \(meaning) from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return value
+    }
+
+    func boolean(_ key: String) throws(ConfigurationError) -> Bool? {
+        guard let text = string(key) else { return nil }
+        switch text.lowercased() {
+        case "1", "true", "yes", "on": return true
+        case "0", "false", "no", "off": return false
+        default: throw ConfigurationError(key, "must be true or false")
+        }
+    }
+
+    func logLevel(_ key: String) throws(ConfigurationError) -> Logger.Level? {
+        guard let text = string(key) else { return nil }
+        guard let level = Logger.Level(rawValue: text.lowercased()) else {
+            throw ConfigurationError(key, "must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        return level
+    }
+
+    /// A lifetime such as `30m`, `900s`, `12h` or `1d` (the seed writes `30m`).
+    func duration(_ key: String) throws(ConfigurationError) -> Duration? {
+        guard let text = string(key) else { return nil }
+        let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
+        guard let unit = text.last, let seconds = units[unit], let count = Int64(text.dropLast()), count > 0,
+              count <= 366 * 86_400 / seconds
+        else {
+            throw ConfigurationError(key, "must be a positive duration such as 900s, 30m, 12h or 1d")
+        }
+        return .seconds(count * seconds)
+    }
+
+    func secret(_ key: String) throws(ConfigurationError) -> Secret? {
+        string(key).map(Secret.init)
+    }
+
+    /// An HMAC key for HS256. Shorter than 32 bytes is refused (jwt-kit would assert on it, and it is weak).
+    func signingKey(_ key: String) throws(ConfigurationError) -> Secret? {
+        guard let secret = try secret(key) else { return nil }
+        guard secret.byteCount >= 32 else {
+            throw ConfigurationError(key, "must be at least 32 bytes long (it is \(secret.byteCount)); generate one with `openssl rand -base64 48`")
+        }
+        return secret
+    }
+
+    func slackBotToken(_ key: String) throws(ConfigurationError) -> Secret? {
+        guard let token = try secret(key) else { return nil }
+        guard token.reveal().hasPrefix("xoxb-") else {
+            throw ConfigurationError(key, "must be a bot token (it starts with xoxb-; find it under OAuth & Permissions in the Slack app)")
+        }
+        return token
+    }
+
+    func httpURL(_ key: String) throws(ConfigurationError) -> URL? {
+        guard let text = string(key) else { return nil }
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), url.host != nil else {
+            throw ConfigurationError(key, "must be an http or https URL")
+        }
+        return url
+    }
+}
