@@ -9,6 +9,12 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+/// Tests reach into NIO and HTTP types through HummingbirdTesting without depending on those packages directly.
+let testSwiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
 let package = Package(
     name: "querygate",
     platforms: [.macOS(.v15)],
@@ -79,17 +85,22 @@ let package = Package(
         .testTarget(
             name: "QueryGateCoreTests",
             dependencies: ["QueryGateCore"],
-            swiftSettings: swiftSettings
+            swiftSettings: testSwiftSettings
         ),
         .testTarget(
             name: "PortalStoreTests",
             dependencies: ["PortalStore", "QueryGateTestSupport"],
-            swiftSettings: swiftSettings
+            swiftSettings: testSwiftSettings
         ),
         .testTarget(
             name: "QueryGateCLITests",
-            dependencies: ["QueryGateCLI", "QueryGateTestSupport"],
-            swiftSettings: swiftSettings
+            dependencies: [
+                "QueryGateCLI",
+                "QueryGateTestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: testSwiftSettings
         ),
         .testTarget(
             name: "QueryGateServerTests",
@@ -98,7 +109,7 @@ let package = Package(
                 "QueryGateTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: testSwiftSettings
         ),
         // Shared test helpers: a private database per test, cloned from a migrated template.
         .target(
@@ -109,7 +120,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/QueryGateTestSupport",
-            swiftSettings: swiftSettings
+            swiftSettings: testSwiftSettings
         ),
     ]
 )

@@ -25,15 +25,28 @@ public struct PortalStore: Sendable {
         }
     }
 
-    /// `true` when the database answers a trivial query; what `/readyz` reports.
-    public func isReachable() async -> Bool {
-        do {
-            let rows = try await client.query("SELECT 1", logger: logger)
-            for try await _ in rows {}
-            return true
-        } catch {
-            logger.warning("portal database unreachable", metadata: ["error": "\(describe(error))"])
-            return false
+    /// `true` when the database answers a trivial query within `timeout`; what `/readyz` reports. A probe must
+    /// answer quickly even when the database hangs or is unreachable, hence the deadline.
+    public func isReachable(within timeout: Duration = .seconds(2)) async -> Bool {
+        let client = self.client
+        let logger = self.logger
+        return await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                do {
+                    for try await _ in try await client.query("SELECT 1", logger: logger) {}
+                    return true
+                } catch {
+                    logger.warning("portal database unreachable", metadata: ["error": "\(describe(error))"])
+                    return false
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return false
+            }
+            let answer = await group.next() ?? false
+            group.cancelAll()
+            return answer
         }
     }
 }

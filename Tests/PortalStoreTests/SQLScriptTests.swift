@@ -1,0 +1,53 @@
+import PortalStore
+import Testing
+
+@Suite("Splitting SQL scripts into statements")
+struct SQLScriptTests {
+    @Test func splitsOnSemicolonsAndTrims() {
+        #expect(SQLScript.statements(in: "SELECT 1;\n  SELECT 2 ;\nSELECT 3") == ["SELECT 1", "SELECT 2", "SELECT 3"])
+    }
+
+    @Test func semicolonsInsideQuotesDoNotSplit() {
+        let script = """
+            INSERT INTO t VALUES ('a;b', 'it''s; fine');
+            SELECT "odd;name" FROM t;
+            SELECT E'back\\'slash;';
+            SELECT 2
+            """
+        #expect(SQLScript.statements(in: script) == [
+            "INSERT INTO t VALUES ('a;b', 'it''s; fine')",
+            "SELECT \"odd;name\" FROM t",
+            "SELECT E'back\\'slash;'",
+            "SELECT 2",
+        ])
+    }
+
+    @Test func dollarQuotedBodiesStayWhole() {
+        let script = """
+            CREATE FUNCTION f() RETURNS int AS $$ BEGIN RETURN 1; END; $$ LANGUAGE plpgsql;
+            DO $body$ BEGIN PERFORM 1; PERFORM $$x;$$; END $body$;
+            SELECT $1::int;
+            """
+        #expect(SQLScript.statements(in: script) == [
+            "CREATE FUNCTION f() RETURNS int AS $$ BEGIN RETURN 1; END; $$ LANGUAGE plpgsql",
+            "DO $body$ BEGIN PERFORM 1; PERFORM $$x;$$; END $body$",
+            "SELECT $1::int",
+        ])
+    }
+
+    @Test func commentsDoNotSplitAndCommentOnlyStatementsVanish() {
+        let script = """
+            -- a comment; with a semicolon
+            SELECT 1; /* block; /* nested; */ still comment; */ SELECT 2;
+            -- trailing comment only;
+            """
+        #expect(SQLScript.statements(in: script) == [
+            "-- a comment; with a semicolon\nSELECT 1",
+            "/* block; /* nested; */ still comment; */ SELECT 2",
+        ])
+    }
+
+    @Test func anUnterminatedQuoteKeepsTheRestAsOneStatement() {
+        #expect(SQLScript.statements(in: "SELECT 'open; SELECT 2;") == ["SELECT 'open; SELECT 2;"])
+    }
+}

@@ -1,0 +1,26 @@
+import QueryGateCore
+import Testing
+
+@Suite("Request lifecycle")
+struct RequestStatusTests {
+    @Test func onlyPendingRequestsCanBeDecided() {
+        for decision in [RequestStatus.approved, .rejected, .cancelled, .expired] {
+            #expect(RequestStatus.pending.canMove(to: decision))
+            for other in RequestStatus.allCases where other != .pending {
+                #expect(!other.canMove(to: decision), "\(other) -> \(decision)")
+            }
+        }
+    }
+
+    @Test func executionFollowsApprovalAndEndsOnce() {
+        #expect(RequestStatus.approved.successors == [.executing])
+        #expect(RequestStatus.executing.successors == [.completed, .failed])
+        #expect(!RequestStatus.pending.canMove(to: .executing))
+    }
+
+    @Test func finalStatesHaveNoSuccessors() {
+        for status in RequestStatus.allCases {
+            #expect(status.isFinal == status.successors.isEmpty, "\(status)")
+        }
+    }
+}
