@@ -29,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.29.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.30.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
     ],
     targets: [
         // The domain core: models, validation, the request state machine. No I/O, no dependencies.
@@ -47,12 +49,28 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The Slack front door: request verification, /query, interactions, messages, the Web API and the outbox worker.
+        .target(
+            name: "SlackGateway",
+            dependencies: [
+                "QueryGateCore",
+                "PortalStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Configuration, the embedded PostgreSQL, and the HTTP application (composition root).
         .target(
             name: "QueryGateServer",
             dependencies: [
                 "QueryGateCore",
                 "PortalStore",
+                "SlackGateway",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -106,6 +124,17 @@ let package = Package(
             name: "QueryGateServerTests",
             dependencies: [
                 "QueryGateServer",
+                "SlackGateway",
+                "QueryGateTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: testSwiftSettings
+        ),
+        .testTarget(
+            name: "SlackGatewayTests",
+            dependencies: [
+                "SlackGateway",
+                "QueryGateServer",
                 "QueryGateTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
@@ -116,6 +145,8 @@ let package = Package(
             name: "QueryGateTestSupport",
             dependencies: [
                 "PortalStore",
+                "SlackGateway",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

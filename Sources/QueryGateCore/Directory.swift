@@ -38,18 +38,25 @@ public struct User: Sendable, Equatable {
     public let email: String
     public let name: String
     public let role: Role
+    public let podID: Int?
     public let podName: String?
     public let slackUserID: String?
     public let isActive: Bool
 
-    public init(id: Int, email: String, name: String, role: Role, podName: String?, slackUserID: String?, isActive: Bool) {
+    public init(id: Int, email: String, name: String, role: Role, podID: Int?, podName: String?, slackUserID: String?, isActive: Bool) {
         self.id = id
         self.email = email
         self.name = name
         self.role = role
+        self.podID = podID
         self.podName = podName
         self.slackUserID = slackUserID
         self.isActive = isActive
+    }
+
+    /// What the approval policy needs to know about this user.
+    public var asDecider: ApprovalPolicy.Decider {
+        ApprovalPolicy.Decider(userID: id, role: role, podID: podID, isActive: isActive)
     }
 }
 

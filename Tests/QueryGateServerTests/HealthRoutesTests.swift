@@ -5,13 +5,14 @@ import PortalStore
 import PostgresNIO
 import QueryGateServer
 import QueryGateTestSupport
+import SlackGateway
 import Testing
 
 @Suite("Health endpoints")
 struct HealthRoutesTests {
     @Test func healthAndReadinessAnswerWhenThePortalDatabaseDoes() async throws {
         try await TestDatabase.withMigrated { database in
-            let app = Application(router: QueryGateApp.router(store: database.store))
+            let app = Application(router: QueryGateApp.router(store: database.store, slack: SlackRoutes(verifier: nil, store: database.store, slack: NoSlack(), logger: database.server.logger)))
             try await app.test(.router) { client in
                 let health = try await client.execute(uri: "/healthz", method: .get)
                 #expect(health.status == .ok)
@@ -33,7 +34,8 @@ struct HealthRoutesTests {
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
-            let app = Application(router: QueryGateApp.router(store: PortalStore(client: client, logger: logger)))
+            let store = PortalStore(client: client, logger: logger)
+            let app = Application(router: QueryGateApp.router(store: store, slack: SlackRoutes(verifier: nil, store: store, slack: NoSlack(), logger: logger)))
             try await app.test(.router) { client in
                 let started = ContinuousClock.now
                 let ready = try await client.execute(uri: "/readyz", method: .get)
@@ -46,4 +48,9 @@ struct HealthRoutesTests {
             group.cancelAll()
         }
     }
+}
+
+/// A Slack that is never reached: health checks make no Web API calls.
+struct NoSlack: SlackWebAPI {
+    func call(_ method: String, _ arguments: JSONValue) async -> SlackCallResult { .transient("no Slack in this test") }
 }

@@ -6,7 +6,7 @@ extension PortalStore {
     @discardableResult
     public func addUser(_ user: NewUser, by actor: AuditActor) async throws -> User {
         let logger = self.logger
-        let id = try await translatingUniqueViolations([
+        let (id, podID) = try await translatingUniqueViolations([
             "users_email_key": ValidationError(field: "email", "a user with e-mail \(user.email) already exists"),
             "users_slack_user_id_key": ValidationError(
                 field: "slack-id", "Slack user \(user.slackUserID?.rawValue ?? "") already belongs to another portal user"),
@@ -28,30 +28,46 @@ extension PortalStore {
                 try await Self.appendAudit(
                     AuditEntry(actor: actor, action: "user.created", entityType: "user", entityID: String(id), details: details),
                     on: connection, logger: logger)
-                return id
+                return (id, podID)
             }
         }
-        return User(id: id, email: user.email.rawValue, name: user.name, role: user.role, podName: user.pod?.rawValue,
+        return User(id: id, email: user.email.rawValue, name: user.name, role: user.role, podID: podID, podName: user.pod?.rawValue,
                     slackUserID: user.slackUserID?.rawValue, isActive: true)
     }
 
     /// Users by e-mail, optionally only those of one pod.
     public func listUsers(pod: PodName? = nil) async throws -> [User] {
-        let rows = try await client.query(
-            """
-            SELECT u.id, u.email, u.name, u.role, p.name, u.slack_user_id, u.is_active
+        try await users(
+            where: "WHERE $1::text IS NULL OR p.name = $1", binding: pod?.rawValue)
+    }
+
+    /// The portal user a Slack account belongs to, active or not; nil for a stranger.
+    public func user(slackUserID: String) async throws -> User? {
+        try await users(where: "WHERE u.slack_user_id = $1", binding: slackUserID).first
+    }
+
+    public func user(id: Int) async throws -> User? {
+        try await users(where: "WHERE u.id = $1::bigint", binding: String(id)).first
+    }
+
+    /// One query for every way of looking users up; `condition` is one of the constant strings above, and its
+    /// single parameter is bound.
+    private func users(where condition: StaticString, binding value: String?) async throws -> [User] {
+        var bindings = PostgresBindings()
+        bindings.append(value)
+        let sql = """
+            SELECT u.id, u.email, u.name, u.role, u.pod_id, p.name, u.slack_user_id, u.is_active
             FROM users u LEFT JOIN pods p ON p.id = u.pod_id
-            WHERE \(pod?.rawValue)::text IS NULL OR p.name = \(pod?.rawValue)
+            \(condition)
             ORDER BY u.email
-            """,
-            logger: logger
-        )
+            """
+        let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
         var users: [User] = []
-        for try await (id, email, name, role, podName, slackID, isActive) in rows.decode(
-            (Int, String, String, String, String?, String?, Bool).self)
+        for try await (id, email, name, role, podID, podName, slackID, isActive) in rows.decode(
+            (Int, String, String, String, Int?, String?, String?, Bool).self)
         {
-            users.append(User(id: id, email: email, name: name, role: Role(rawValue: role) ?? .developer, podName: podName,
-                              slackUserID: slackID, isActive: isActive))
+            users.append(User(id: id, email: email, name: name, role: Role(rawValue: role) ?? .developer, podID: podID,
+                              podName: podName, slackUserID: slackID, isActive: isActive))
         }
         return users
     }

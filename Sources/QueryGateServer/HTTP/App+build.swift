@@ -2,18 +2,28 @@ import Hummingbird
 import Logging
 import PortalStore
 import PostgresNIO
+import ServiceLifecycle
+import SlackGateway
 
 /// The composition root of the HTTP side: the routes and the services they need.
 public enum QueryGateApp {
     /// The routes QueryGate serves. Kept apart from `build` so router-level tests run them without a socket.
-    public static func router(store: PortalStore) -> Router<BasicRequestContext> {
+    public static func router(store: PortalStore, slack: SlackRoutes) -> Router<BasicRequestContext> {
         let router = Router()
         HealthRoutes(store: store).register(on: router)
+        slack.register(on: router)
         return router
     }
 
-    /// The application: the router on `host:port`, with the portal client run as one of its services.
-    /// `beforeServing` runs once the client is up and before the first request is accepted (migrations).
+    /// The Slack endpoints as configured: without a signing secret they refuse every request (503).
+    public static func slackRoutes(configuration: QueryGateConfiguration, store: PortalStore, webAPI: any SlackWebAPI, logger: Logger) -> SlackRoutes {
+        SlackRoutes(
+            verifier: configuration.slack.signingSecret.map { SlackRequestVerifier(signingSecret: $0.reveal()) },
+            store: store, slack: webAPI, logger: logger)
+    }
+
+    /// The application: the router on `host:port`, with the portal client and the Slack outbox worker run as its
+    /// services. `beforeServing` runs once the client is up and before the first request is accepted (migrations).
     public static func build(
         configuration: QueryGateConfiguration,
         client: PostgresClient,
@@ -21,10 +31,20 @@ public enum QueryGateApp {
         beforeServing: @escaping @Sendable () async throws -> Void = {}
     ) -> some ApplicationProtocol {
         let store = PortalStore(client: client, logger: logger)
+        let webAPI = HTTPSlackWebAPI(baseURL: configuration.slack.apiURL, token: configuration.slack.botToken?.reveal() ?? "", logger: logger)
+        var services: [any Service] = [client]
+        if configuration.slack.signingSecret == nil {
+            logger.notice("SLACK_SIGNING_SECRET is not set: the Slack endpoints refuse every request until it is")
+        }
+        if configuration.slack.botToken != nil {
+            services.append(SlackOutboxWorker(store: store, slack: webAPI, logger: logger))
+        } else {
+            logger.notice("SLACK_BOT_TOKEN is not set: Slack messages are queued in the portal database, not sent")
+        }
         var app = Application(
-            router: router(store: store),
+            router: router(store: store, slack: slackRoutes(configuration: configuration, store: store, webAPI: webAPI, logger: logger)),
             configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: "querygate"),
-            services: [client],
+            services: services,
             logger: logger
         )
         app.beforeServerStarts(perform: beforeServing)

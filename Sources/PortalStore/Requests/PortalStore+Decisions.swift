@@ -1,0 +1,121 @@
+import PostgresNIO
+import QueryGateCore
+
+extension PortalStore {
+    /// Approves a pending request if `decider` may, as one conditional update: of any number of simultaneous
+    /// clicks exactly one wins; the others learn the request's real state.
+    public func approve(requestID: Int, by decider: User, via source: AuditSource) async throws -> DecisionOutcome {
+        try await decide(requestID: requestID, by: decider, via: source, to: .approved, reason: nil)
+    }
+
+    /// Rejects a pending request with a reason (required), if `decider` may.
+    public func reject(requestID: Int, reason: String, by decider: User, via source: AuditSource) async throws -> DecisionOutcome {
+        let reason = reason.trimmingSpaces()
+        guard !reason.isEmpty else { throw ValidationError(field: "reason", "say why the request is rejected: the requester reads it") }
+        guard reason.count <= NewRequest.maximumReasonLength else {
+            throw ValidationError(field: "reason", "the reason is \(reason.count) characters long; the limit is \(NewRequest.maximumReasonLength)")
+        }
+        return try await decide(requestID: requestID, by: decider, via: source, to: .rejected, reason: reason)
+    }
+
+    /// Withdraws a pending request; only its requester may.
+    public func cancel(requestID: Int, by requester: User, via source: AuditSource) async throws -> DecisionOutcome {
+        try await decide(requestID: requestID, by: requester, via: source, to: .cancelled, reason: nil)
+    }
+
+    /// Whether `user` may approve or reject the request now, without deciding: the Reject button asks before it
+    /// opens the form for the reason. `nil` means yes; a refusal is audited like a refused decision.
+    public func checkDecision(requestID: Int, by user: User, via source: AuditSource) async throws -> DecisionOutcome? {
+        let logger = self.logger
+        let actor = AuditActor(userID: user.id, label: user.email, source: source)
+        return try await transaction { connection in
+            let found = try await connection.query(
+                "SELECT requester_id, pod_id, status FROM query_requests WHERE id = \(requestID)", logger: logger
+            ).decode((Int, Int, String).self).first { _ in true }
+            guard let (requesterID, podID, status) = found else { return .notFound }
+            if let refusal = Self.refusal(of: user, deciding: .rejected, requesterID: requesterID, podID: podID) {
+                try await Self.appendAudit(
+                    AuditEntry(actor: actor, action: "request.rejection_refused", entityType: "query_request",
+                               entityID: String(requestID), details: ["why": refusal]),
+                    on: connection, logger: logger)
+                return .refused(refusal)
+            }
+            let current = RequestStatus(rawValue: status) ?? .pending
+            return current == .pending ? nil : .alreadyDecided(current)
+        }
+    }
+
+    private func decide(
+        requestID: Int, by user: User, via source: AuditSource, to decision: RequestStatus, reason: String?
+    ) async throws -> DecisionOutcome {
+        let logger = self.logger
+        let actor = AuditActor(userID: user.id, label: user.email, source: source)
+        return try await transaction { connection in
+            let found = try await connection.query(
+                "SELECT requester_id, pod_id, status FROM query_requests WHERE id = \(requestID)", logger: logger
+            ).decode((Int, Int, String).self).first { _ in true }
+            guard let (requesterID, podID, currentStatus) = found else { return .notFound }
+
+            if let refusal = Self.refusal(of: user, deciding: decision, requesterID: requesterID, podID: podID) {
+                try await Self.appendAudit(
+                    AuditEntry(actor: actor, action: "request.\(Self.verb(decision))_refused", entityType: "query_request",
+                               entityID: String(requestID), details: ["why": refusal]),
+                    on: connection, logger: logger)
+                return .refused(refusal)
+            }
+
+            // The one statement that decides: zero rows means someone else decided first.
+            let updated = try await connection.query(
+                """
+                UPDATE query_requests SET
+                    status = \(decision.rawValue),
+                    approved_by = CASE WHEN \(decision.rawValue) = 'approved' THEN \(user.id) ELSE approved_by END,
+                    approved_at = CASE WHEN \(decision.rawValue) = 'approved' THEN now() ELSE approved_at END,
+                    rejected_by = CASE WHEN \(decision.rawValue) = 'rejected' THEN \(user.id) ELSE rejected_by END,
+                    rejected_at = CASE WHEN \(decision.rawValue) = 'rejected' THEN now() ELSE rejected_at END,
+                    rejection_reason = CASE WHEN \(decision.rawValue) = 'rejected' THEN \(reason) ELSE rejection_reason END,
+                    cancelled_at = CASE WHEN \(decision.rawValue) = 'cancelled' THEN now() ELSE cancelled_at END,
+                    updated_at = now()
+                WHERE id = \(requestID) AND status = 'pending'
+                RETURNING id
+                """,
+                logger: logger
+            ).decode(Int.self).first { _ in true }
+            guard updated != nil else {
+                let now = try await connection.query("SELECT status FROM query_requests WHERE id = \(requestID)", logger: logger)
+                    .decode(String.self).first { _ in true }
+                return .alreadyDecided(RequestStatus(rawValue: now ?? currentStatus) ?? .pending)
+            }
+
+            var details: [String: String] = [:]
+            details["reason"] = reason
+            try await Self.appendAudit(
+                AuditEntry(actor: actor, action: "request.\(decision.rawValue)", entityType: "query_request", entityID: String(requestID),
+                           details: details),
+                on: connection, logger: logger)
+            try await Self.enqueueApprovalUpdate(requestID: requestID, on: connection, logger: logger)
+            if decision != .cancelled {
+                try await Self.enqueueDirectMessage(requestID: requestID, event: decision == .approved ? .approved : .rejected,
+                                                    on: connection, logger: logger)
+            }
+            return .decided(decision)
+        }
+    }
+
+    /// `nil` when `user` may make `decision`; otherwise what to tell them.
+    static func refusal(of user: User, deciding decision: RequestStatus, requesterID: Int, podID: Int) -> String? {
+        if decision == .cancelled {
+            guard user.isActive else { return ApprovalPolicy.Refusal.inactive.explanation }
+            return user.id == requesterID ? nil : "only the person who made a request can cancel it"
+        }
+        return ApprovalPolicy.refusal(for: user.asDecider, requesterID: requesterID, podID: podID)?.explanation
+    }
+
+    static func verb(_ decision: RequestStatus) -> String {
+        switch decision {
+        case .approved: "approval"
+        case .rejected: "rejection"
+        default: "cancellation"
+        }
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+import PostgresNIO
+import QueryGateCore
+
+extension PortalStore {
+    /// A request just recorded, and who will decide on it.
+    public struct Submitted: Sendable, Equatable {
+        public let id: Int
+        public let target: String
+        public let podName: String
+        /// The pod's active managers; admins may decide too.
+        public let approvers: [RequestDetails.Person]
+    }
+
+    /// Records a request and queues its approval message, in one transaction with its audit row.
+    ///
+    /// - Throws: `ValidationError` for an unknown or inactive target, or a requester who cannot submit.
+    public func submit(_ request: NewRequest, by requester: User, via source: AuditSource) async throws -> Submitted {
+        guard requester.isActive else { throw ValidationError(field: "user", "your QueryGate account is deactivated") }
+        guard let podID = requester.podID else {
+            throw ValidationError(field: "user", "you belong to no pod, so nobody could approve your request: ask an admin to add you to one")
+        }
+        let logger = self.logger
+        return try await transaction { connection in
+            let target = try await connection.query(
+                """
+                SELECT d.id, d.is_active AND i.is_active
+                FROM databases d JOIN database_instances i ON i.id = d.instance_id
+                WHERE i.name = \(request.target.instance.rawValue) AND d.name = \(request.target.database.rawValue)
+                """,
+                logger: logger
+            ).decode((Int, Bool).self).first { _ in true }
+            guard let (databaseID, isActive) = target else {
+                throw ValidationError(field: "target", "there is no database \(request.target): pick one from the list in `/query`")
+            }
+            guard isActive else { throw ValidationError(field: "target", "\(request.target) is disabled: ask an admin") }
+
+            let id = try await connection.query(
+                """
+                INSERT INTO query_requests (requester_id, pod_id, database_id, submission_type, query_text, reason, submitted_via)
+                VALUES (\(requester.id), \(podID), \(databaseID), \(request.submissionType.rawValue), \(request.queryText),
+                        \(request.reason), \(source == .api ? "portal" : source.rawValue))
+                RETURNING id
+                """,
+                logger: logger
+            ).decode(Int.self).first { _ in true } ?? 0
+            try await Self.appendAudit(
+                AuditEntry(actor: AuditActor(userID: requester.id, label: requester.email, source: source), action: "request.submitted",
+                           entityType: "query_request", entityID: String(id),
+                           details: ["target": request.target.description, "type": request.submissionType.rawValue]),
+                on: connection, logger: logger)
+            let pod = try await connection.query(
+                "SELECT name, slack_channel_id FROM pods WHERE id = \(podID)", logger: logger
+            ).decode((String, String).self).first { _ in true }
+            guard let (podName, channel) = pod else { throw ValidationError(field: "pod", "your pod no longer exists") }
+            try await Self.enqueue(.approvalRequest, requestID: id, recipient: channel, on: connection, logger: logger)
+
+            let approvers = try await connection.query(
+                """
+                SELECT name, email, slack_user_id FROM users
+                WHERE pod_id = \(podID) AND role = 'manager' AND is_active ORDER BY name
+                """,
+                logger: logger
+            ).decode((String, String, String?).self).reduce(into: [RequestDetails.Person]()) {
+                $0.append(RequestDetails.Person(name: $1.0, email: $1.1, slackUserID: $1.2))
+            }
+            return Submitted(id: id, target: request.target.description, podName: podName, approvers: approvers)
+        }
+    }
+
+    /// Everything about one request, or nil if there is none with that id.
+    public func requestDetails(id: Int) async throws -> RequestDetails? {
+        try await requestDetails(where: "WHERE r.id = $1", id).first
+    }
+
+    /// The newest requests of one user, newest first.
+    public func recentRequests(ofUser userID: Int, limit: Int = 10) async throws -> [RequestDetails] {
+        Array(try await requestDetails(where: "WHERE r.requester_id = $1", userID).prefix(limit))
+    }
+
+    private func requestDetails(where condition: StaticString, _ value: Int) async throws -> [RequestDetails] {
+        var bindings = PostgresBindings()
+        bindings.append(value)
+        let sql = """
+            SELECT r.id, r.status, r.submission_type, r.query_text, r.reason, i.name || '/' || d.name, i.type,
+                   u.name, u.email, u.slack_user_id, p.name, p.slack_channel_id,
+                   COALESCE((SELECT array_agg(m.slack_user_id ORDER BY m.name) FROM users m
+                             WHERE m.pod_id = p.id AND m.role = 'manager' AND m.is_active AND m.slack_user_id IS NOT NULL), '{}'),
+                   a.name, a.email, a.slack_user_id, x.name, x.email, x.slack_user_id, r.rejection_reason, r.created_at,
+                   COALESCE(r.approved_at, r.rejected_at, r.cancelled_at), r.slack_channel_id, r.slack_message_ts
+            FROM query_requests r
+            JOIN databases d ON d.id = r.database_id
+            JOIN database_instances i ON i.id = d.instance_id
+            JOIN users u ON u.id = r.requester_id
+            JOIN pods p ON p.id = r.pod_id
+            LEFT JOIN users a ON a.id = r.approved_by
+            LEFT JOIN users x ON x.id = r.rejected_by
+            \(condition)
+            ORDER BY r.id DESC
+            LIMIT 100
+            """
+        let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+        var details: [RequestDetails] = []
+        for try await row in rows {
+            let columns = try row.decode(
+                (Int, String, String, String, String, String, String, String, String, String?, String, String, [String],
+                 String?, String?, String?, String?, String?, String?, String?, Date, Date?, String?, String?).self)
+            func person(_ name: String?, _ email: String?, _ slack: String?) -> RequestDetails.Person? {
+                guard let name, let email else { return nil }
+                return RequestDetails.Person(name: name, email: email, slackUserID: slack)
+            }
+            details.append(RequestDetails(
+                id: columns.0, status: RequestStatus(rawValue: columns.1) ?? .pending,
+                submissionType: SubmissionType(rawValue: columns.2) ?? .query, queryText: columns.3, reason: columns.4,
+                target: columns.5, databaseType: DatabaseType(rawValue: columns.6) ?? .postgresql,
+                requester: RequestDetails.Person(name: columns.7, email: columns.8, slackUserID: columns.9),
+                podName: columns.10, podChannelID: columns.11, managerSlackIDs: columns.12,
+                approver: person(columns.13, columns.14, columns.15), rejecter: person(columns.16, columns.17, columns.18),
+                rejectionReason: columns.19, createdAt: columns.20, decidedAt: columns.21, slackChannelID: columns.22,
+                slackMessageTS: columns.23))
+        }
+        return details
+    }
+
+    /// Databases whose `<instance>/<database>` contains `search` (case-insensitive), for the request form's picker.
+    public func searchTargets(_ search: String, limit: Int = 100) async throws -> [TargetDatabase] {
+        let pattern = "%" + search.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_") + "%"
+        let rows = try await client.query(
+            """
+            SELECT d.id, i.name, i.type, d.name, d.description, d.source, true
+            FROM databases d JOIN database_instances i ON i.id = d.instance_id
+            WHERE d.is_active AND i.is_active AND (i.name || '/' || d.name) ILIKE \(pattern)
+            ORDER BY i.name, d.name
+            LIMIT \(limit)
+            """,
+            logger: logger
+        )
+        var targets: [TargetDatabase] = []
+        for try await (id, instance, type, name, description, source, isActive) in rows.decode(
+            (Int, String, String, String, String?, String, Bool).self)
+        {
+            targets.append(TargetDatabase(id: id, instanceName: instance, instanceType: DatabaseType(rawValue: type) ?? .postgresql,
+                                          name: name, description: description, source: source, isActive: isActive))
+        }
+        return targets
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+
+/// Everything shown about a request: in the approval message, in `/query status`, in the portal.
+public struct RequestDetails: Sendable, Equatable {
+    public struct Person: Sendable, Equatable {
+        public let name: String
+        public let email: String
+        public let slackUserID: String?
+
+        public init(name: String, email: String, slackUserID: String?) {
+            self.name = name
+            self.email = email
+            self.slackUserID = slackUserID
+        }
+    }
+
+    public let id: Int
+    public let status: RequestStatus
+    public let submissionType: SubmissionType
+    public let queryText: String
+    public let reason: String
+    public let target: String
+    public let databaseType: DatabaseType
+    public let requester: Person
+    public let podName: String
+    public let podChannelID: String
+    /// Slack ids of the pod's active managers, to mention in the approval message.
+    public let managerSlackIDs: [String]
+    public let approver: Person?
+    public let rejecter: Person?
+    public let rejectionReason: String?
+    public let createdAt: Date
+    public let decidedAt: Date?
+    public let slackChannelID: String?
+    public let slackMessageTS: String?
+
+    public init(
+        id: Int, status: RequestStatus, submissionType: SubmissionType, queryText: String, reason: String, target: String,
+        databaseType: DatabaseType, requester: Person, podName: String, podChannelID: String, managerSlackIDs: [String],
+        approver: Person?, rejecter: Person?, rejectionReason: String?, createdAt: Date, decidedAt: Date?,
+        slackChannelID: String?, slackMessageTS: String?
+    ) {
+        self.id = id
+        self.status = status
+        self.submissionType = submissionType
+        self.queryText = queryText
+        self.reason = reason
+        self.target = target
+        self.databaseType = databaseType
+        self.requester = requester
+        self.podName = podName
+        self.podChannelID = podChannelID
+        self.managerSlackIDs = managerSlackIDs
+        self.approver = approver
+        self.rejecter = rejecter
+        self.rejectionReason = rejectionReason
+        self.createdAt = createdAt
+        self.decidedAt = decidedAt
+        self.slackChannelID = slackChannelID
+        self.slackMessageTS = slackMessageTS
+    }
+}
+
+/// The result of trying to approve, reject or cancel a request.
+public enum DecisionOutcome: Sendable, Equatable {
+    /// The request moved to `status`; this caller won.
+    case decided(RequestStatus)
+    /// The caller may not make this decision; nothing changed (an audit row says they tried).
+    case refused(String)
+    /// Someone else decided first, or the request was never in a state to be decided.
+    case alreadyDecided(RequestStatus)
+    /// No such request, or none the caller may see.
+    case notFound
+}
+
+/// The kinds of Slack message the outbox delivers (`slack_notifications.notification_type`).
+public enum NotificationType: String, Sendable, Codable {
+    /// The message in the pod's approval channel, with the Approve and Reject buttons.
+    case approvalRequest = "approval_request"
+    /// `chat.update` of the approval message to the request's current state.
+    case approvalUpdate = "approval_update"
+    /// A direct message to the requester about their request.
+    case directMessage = "direct_message"
+    /// A message only one person sees, in the channel where they clicked.
+    case ephemeral
+}
+
+/// Why a direct message is sent (its `payload.event`).
+public enum RequestEvent: String, Sendable, Codable {
+    case approved, rejected, cancelled, completed, failed
+}

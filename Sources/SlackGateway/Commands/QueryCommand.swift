@@ -1,0 +1,87 @@
+import Foundation
+import Logging
+import QueryGateCore
+
+/// What a `/query` command asks for. The grammar (also in `/query help` and the README):
+///
+/// ```
+/// /query                                              open the request form
+/// /query help                                         this help
+/// /query list                                         my recent requests
+/// /query status 42                                    one request
+/// /query cancel 42                                    withdraw my pending request
+/// /query pg-main/customer_db <reason> ```<query>```   request one statement
+/// /query script pg-main/customer_db <reason> ```<statements>```   request a script (one transaction)
+/// ```
+///
+/// The target always contains a `/` and the keywords never do, so a first word is never ambiguous; the query
+/// sits between triple backticks, which SQL and mongosh never use, so it may span lines and contain anything.
+public enum QueryCommand: Equatable, Sendable {
+    case openForm
+    case help
+    case list
+    case status(requestID: Int)
+    case cancel(requestID: Int)
+    case submit(target: String, type: SubmissionType, reason: String, query: String)
+
+    public static func parse(_ rawText: String) throws(ValidationError) -> QueryCommand {
+        let text = unescapeSlack(rawText).trimmingSpaces()
+        guard !text.isEmpty else { return .openForm }
+        let firstWord = text.prefix { !$0.isWhitespace }
+        let rest = text.dropFirst(firstWord.count).trimmingSpaces()
+        switch firstWord.lowercased() {
+        case "help", "-h", "--help", "?": return .help
+        case "list", "ls": return .list
+        case "status": return .status(requestID: try requestID(rest, command: "status"))
+        case "cancel": return .cancel(requestID: try requestID(rest, command: "cancel"))
+        case "script": return try submission(rest, type: .script)
+        default:
+            guard firstWord.contains("/") else {
+                throw ValidationError(
+                    field: "command",
+                    "I don't know `\(firstWord.prefix(40))`. Start with a target such as `pg-main/customer_db`, or a command: help, list, status, cancel, script")
+            }
+            return try submission(text, type: .query)
+        }
+    }
+
+    private static func requestID(_ text: String, command: String) throws(ValidationError) -> Int {
+        let digits = text.hasPrefix("#") ? String(text.dropFirst()) : text
+        guard let id = Int(digits), id > 0 else {
+            throw ValidationError(field: "id", "`/query \(command)` takes a request number, such as `/query \(command) 42`")
+        }
+        return id
+    }
+
+    private static func submission(_ text: String, type: SubmissionType) throws(ValidationError) -> QueryCommand {
+        let target = String(text.prefix { !$0.isWhitespace })
+        let afterTarget = text.dropFirst(target.count)
+        guard let open = afterTarget.range(of: "```"),
+              let close = afterTarget.range(of: "```", options: .backwards), close.lowerBound > open.lowerBound
+        else {
+            throw ValidationError(
+                field: "query",
+                "put the query between triple backticks: `/query \(target.isEmpty ? "pg-main/customer_db" : target) <reason> ```SELECT …```` (or type `/query` alone for a form)")
+        }
+        let reason = afterTarget[..<open.lowerBound].trimmingSpaces()
+        let query = dropLanguageTag(String(afterTarget[open.upperBound..<close.lowerBound]))
+        guard afterTarget[close.upperBound...].trimmingSpaces().isEmpty else {
+            throw ValidationError(field: "query", "nothing may follow the closing ``` of the query")
+        }
+        return .submit(target: target, type: type, reason: reason, query: query)
+    }
+
+    /// ```` ```sql ```` and ```` ```js ```` are how people fence code in Slack; the tag is not part of the query.
+    private static func dropLanguageTag(_ fenced: String) -> String {
+        guard let newline = fenced.firstIndex(of: "\n") else { return fenced.trimmingSpaces() }
+        let firstLine = fenced[..<newline].trimmingSpaces().lowercased()
+        let tags: Set<String> = ["sql", "postgresql", "postgres", "psql", "pgsql", "js", "javascript", "mongo", "mongodb", "mongosh"]
+        return tags.contains(firstLine) ? String(fenced[fenced.index(after: newline)...]).trimmingSpaces() : fenced.trimmingSpaces()
+    }
+
+    /// Slack escapes `&`, `<` and `>` in command text (https://api.slack.com/reference/surfaces/formatting#escaping).
+    static func unescapeSlack(_ text: String) -> String {
+        text.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
+            .replacingOccurrences(of: "&amp;", with: "&")
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import Logging
+import QueryGateCore
+
+/// The message in a pod's approval channel: what the approver needs to judge a request, and, while it is
+/// pending, the Approve and Reject buttons. It is rendered from the request's current state each time it is
+/// posted or updated, so a finished request never shows live buttons.
+public enum ApprovalMessage {
+    public static let approveActionID = "request.approve"
+    public static let rejectActionID = "request.reject"
+
+    /// The `text` (notification fallback) and `blocks` of the message.
+    public static func render(_ request: RequestDetails) -> (text: String, blocks: [JSONValue]) {
+        var blocks: [JSONValue] = [
+            Blocks.header("\(icon(request.status)) Query request #\(request.id)"),
+            Blocks.fields([
+                ("Requester", Blocks.mention(request.requester.slackUserID, name: request.requester.name)),
+                ("Target", "`\(request.target)` (\(request.databaseType.rawValue))"),
+                ("Type", request.submissionType == .script ? "script (several statements, one transaction)" : "query (one statement)"),
+                ("Pod", Blocks.escape(request.podName)),
+            ]),
+            Blocks.section("*Reason*\n" + Blocks.escape(request.reason).split(separator: "\n", omittingEmptySubsequences: false)
+                .map { "> \($0)" }.joined(separator: "\n")),
+            querySection(request),
+        ]
+        blocks.append(contentsOf: stateBlocks(request))
+        let text = "Query request #\(request.id) from \(request.requester.name) on \(request.target): \(statusPhrase(request))"
+        return (text, blocks)
+    }
+
+    /// The query in a code block, shortened with a note when the section would exceed Slack's limit.
+    static func querySection(_ request: RequestDetails) -> JSONValue {
+        let heading = "*\(request.submissionType == .script ? "Script" : "Query")*\n"
+        let code = Blocks.codeBlock(request.queryText, within: Blocks.maximumSectionText - heading.count) {
+            "shortened: the full \($0) characters are in the portal and in `/query status \(request.id)`"
+        }
+        return Blocks.section(heading + code)
+    }
+
+    static func stateBlocks(_ request: RequestDetails) -> [JSONValue] {
+        switch request.status {
+        case .pending:
+            let approvers = request.managerSlackIDs.map { "<@\($0)>" }
+            let who = approvers.isEmpty ? "an admin (this pod has no manager with a Slack id)" : approvers.joined(separator: " ") + " or an admin"
+            return [
+                Blocks.context("Waiting for \(who)."),
+                Blocks.actions(blockID: "request-\(request.id)-actions", [
+                    Blocks.button("Approve", actionID: approveActionID, value: String(request.id), style: "primary"),
+                    Blocks.button("Reject", actionID: rejectActionID, value: String(request.id), style: "danger"),
+                ]),
+            ]
+        default:
+            return [Blocks.section(statusPhrase(request, markdown: true))]
+        }
+    }
+
+    static func icon(_ status: RequestStatus) -> String {
+        switch status {
+        case .pending: "⏳"
+        case .approved: "✅"
+        case .executing: "⚙️"
+        case .completed: "✅"
+        case .rejected: "❌"
+        case .failed: "⚠️"
+        case .cancelled: "🚫"
+        case .expired: "⌛"
+        }
+    }
+
+    /// The state in a sentence: "approved by Maria", "rejected by Maria: not during the sale".
+    static func statusPhrase(_ request: RequestDetails, markdown: Bool = false) -> String {
+        func who(_ person: RequestDetails.Person?) -> String {
+            guard let person else { return "someone" }
+            return markdown ? Blocks.mention(person.slackUserID, name: person.name) : person.name
+        }
+        let when = request.decidedAt.map { markdown ? " <!date^\(Int($0.timeIntervalSince1970))^{date_short_pretty} {time}|\($0.formatted(.iso8601))>" : "" } ?? ""
+        switch request.status {
+        case .pending: return "waiting for approval"
+        case .approved: return "*Approved* by \(who(request.approver))\(when). It runs next.".unlessPlain(markdown)
+        case .executing: return "*Running*, approved by \(who(request.approver)).".unlessPlain(markdown)
+        case .completed: return "*Completed*, approved by \(who(request.approver)).".unlessPlain(markdown)
+        case .failed: return "*Failed*, approved by \(who(request.approver)).".unlessPlain(markdown)
+        case .rejected:
+            let reason = request.rejectionReason.map { markdown ? Blocks.escape($0) : $0 } ?? ""
+            return "*Rejected* by \(who(request.rejecter))\(when): \(reason)".unlessPlain(markdown)
+        case .cancelled: return "*Cancelled* by the requester\(when).".unlessPlain(markdown)
+        case .expired: return "*Expired* without a decision.".unlessPlain(markdown)
+        }
+    }
+}
+
+extension String {
+    /// Drops mrkdwn emphasis for the plain-text fallback.
+    fileprivate func unlessPlain(_ markdown: Bool) -> String {
+        markdown ? self : replacingOccurrences(of: "*", with: "")
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import Logging
+import PortalStore
+import QueryGateCore
+
+/// The short answers QueryGate gives people in Slack: help, status, confirmations, refusals, direct messages.
+public enum Replies {
+    /// `/query help`: every form, with examples.
+    public static let help = """
+        *QueryGate* runs your query on a production database once an approver of your pod agrees. You never hold the credentials.
+
+        *Ask*
+        • `/query` opens a form: pick the target, paste the query, say why.
+        • `/query pg-main/customer_db <reason> ```<query>```` asks in one line (the query may span lines; Shift+Enter):
+        ```/query pg-main/customer_db Ticket 4711: yesterday's sign-ups ```SELECT id, email FROM customers WHERE created_at > now() - interval '1 day'```
+        ```
+        • `/query script pg-main/customer_db <reason> ```<statements>```` asks for a script: several statements run in *one transaction*, so if one fails none is applied.
+        • MongoDB targets take mongosh syntax: ```db.orders.find({status: "paid"}).limit(10)```
+
+        *Follow up*
+        • `/query list`: your recent requests.
+        • `/query status 42`: where request 42 stands.
+        • `/query cancel 42`: withdraw your request while it waits.
+
+        *What happens next*
+        Your pod's approval channel gets the request with Approve and Reject buttons. Its managers and the admins decide; nobody approves their own request. Once approved it runs exactly once, and the result appears in the approval message's thread. You get a direct message when it is approved, rejected or finished.
+        """
+
+    /// What an unknown or deactivated Slack user is told instead of anything happening.
+    public static func noAccess(isDeactivated: Bool) -> String {
+        isDeactivated
+            ? "Your QueryGate account is deactivated, so you cannot make or approve requests. Ask a QueryGate admin if that is a mistake."
+            : "You do not have a QueryGate account yet. Ask a QueryGate admin to add you with your Slack member ID (your profile > ⋮ > Copy member ID)."
+    }
+
+    /// The immediate answer to a submission: its number, target, and who will decide.
+    public static func submitted(_ submitted: PortalStore.Submitted, channelID: String) -> String {
+        let approvers = submitted.approvers.map { Blocks.mention($0.slackUserID, name: $0.name) }
+        let who = approvers.isEmpty ? "an admin" : approvers.joined(separator: ", ") + " (or an admin)"
+        return "Request *#\(submitted.id)* on `\(submitted.target)` is waiting for \(who) in <#\(channelID)>. "
+            + "You will get a direct message when it is decided. `/query status \(submitted.id)` shows where it stands."
+    }
+
+    /// `/query status`: the request's facts and state, without buttons.
+    public static func status(_ request: RequestDetails) -> [JSONValue] {
+        var blocks = ApprovalMessage.render(request).blocks
+        if request.status == .pending { blocks.removeLast() }
+        return blocks
+    }
+
+    /// `/query list`: one line per request, newest first.
+    public static func list(_ requests: [RequestDetails]) -> String {
+        guard !requests.isEmpty else { return "You have no requests yet. `/query help` shows how to make one." }
+        let lines = requests.map { request in
+            "\(ApprovalMessage.icon(request.status)) *#\(request.id)* `\(request.target)` \(request.status.rawValue): "
+                + Blocks.escape(Blocks.fit(request.reason.replacingOccurrences(of: "\n", with: " "), 80))
+        }
+        return "*Your recent requests*\n" + lines.joined(separator: "\n")
+    }
+
+    /// What the loser of a race, or a click on an old message, is told.
+    public static func alreadyDecided(_ id: Int, _ status: RequestStatus) -> String {
+        "Request #\(id) is already \(status.rawValue); nothing changed."
+    }
+
+    public static func refused(_ id: Int, _ why: String) -> String {
+        "You cannot do that to request #\(id): \(why)."
+    }
+
+    /// The direct message a requester gets about their request.
+    public static func directMessage(_ request: RequestDetails, event: RequestEvent) -> String {
+        let channel = request.slackChannelID.map { " in <#\($0)>" } ?? ""
+        switch event {
+        case .approved:
+            return "✅ Your request *#\(request.id)* on `\(request.target)` was approved by \(request.approver?.name ?? "an approver"). "
+                + "It runs next; the result will appear in the approval thread\(channel)."
+        case .rejected:
+            return "❌ Your request *#\(request.id)* on `\(request.target)` was rejected by \(request.rejecter?.name ?? "an approver"): "
+                + Blocks.escape(request.rejectionReason ?? "")
+        case .cancelled:
+            return "🚫 Your request *#\(request.id)* on `\(request.target)` was cancelled."
+        case .completed:
+            return "✅ Your request *#\(request.id)* on `\(request.target)` completed. The result is in the approval thread\(channel)."
+        case .failed:
+            return "⚠️ Your request *#\(request.id)* on `\(request.target)` failed. The error is in the approval thread\(channel)."
+        }
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import Logging
+import PortalStore
+import QueryGateCore
+import ServiceLifecycle
+
+/// Delivers the Slack outbox: takes due notifications one at a time (see `PortalStore.deliverNextNotification`),
+/// renders each from its request's current state, and calls the Web API.
+///
+/// - 5xx and network errors retry with exponential backoff; after `maxAttempts` the row is marked failed.
+/// - HTTP 429 pauses this worker for `Retry-After` and retries without counting an attempt.
+/// - Errors that will never succeed (channel_not_found, not_in_channel, invalid_auth…) are recorded as failed and
+///   logged, once.
+/// - A graceful shutdown lets the delivery in flight finish and be recorded, so a restart repeats nothing.
+public struct SlackOutboxWorker: Service {
+    public struct Settings: Sendable {
+        /// How often to look for due rows when nothing woke the worker.
+        public var pollInterval: Duration = .milliseconds(500)
+        /// The first retry delay; it doubles with each attempt, up to `maximumBackoff`.
+        public var backoffBase: Duration = .seconds(2)
+        public var maximumBackoff: Duration = .seconds(300)
+        public var maxAttempts: Int = 12
+
+        public init() {}
+    }
+
+    let store: PortalStore
+    let slack: any SlackWebAPI
+    let settings: Settings
+    let logger: Logger
+
+    public init(store: PortalStore, slack: any SlackWebAPI, settings: Settings = Settings(), logger: Logger) {
+        self.store = store
+        self.slack = slack
+        self.settings = settings
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let pause = await deliverDue()
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
+        }
+    }
+
+    /// Delivers everything due, and returns how long to wait before looking again.
+    public func deliverDue() async -> Duration {
+        let pauseAfterRateLimit = PauseBox()
+        while !Task.isShuttingDownGracefully {
+            do {
+                let delivered = try await store.deliverNextNotification(maxAttempts: settings.maxAttempts) { message in
+                    let result = await deliver(message)
+                    if case .rateLimited(let delay) = result { await pauseAfterRateLimit.set(delay) }
+                    return result
+                }
+                if let pause = await pauseAfterRateLimit.value {
+                    logger.warning("Slack rate limit: pausing deliveries", metadata: ["seconds": "\(pause)"])
+                    return pause
+                }
+                if !delivered { return settings.pollInterval }
+            } catch {
+                logger.error("outbox delivery failed", metadata: ["error": "\(error)"])
+                return settings.pollInterval
+            }
+        }
+        return .zero
+    }
+
+    func deliver(_ message: PortalStore.OutboxMessage) async -> PortalStore.DeliveryResult {
+        var request: RequestDetails? = nil
+        if let requestID = message.requestID {
+            do {
+                request = try await store.requestDetails(id: requestID)
+            } catch {
+                return .retry(after: backoff(message.attempts), error: "could not load request \(requestID): \(error)")
+            }
+            if request == nil { return .failed(error: "request \(requestID) no longer exists") }
+        }
+
+        let method: String
+        let arguments: JSONValue
+        switch (message.type, request) {
+        case (.approvalRequest, let request?):
+            let rendered = ApprovalMessage.render(request)
+            method = "chat.postMessage"
+            arguments = ["channel": .string(message.recipient), "text": .string(rendered.text), "blocks": .array(rendered.blocks),
+                         "unfurl_links": false, "unfurl_media": false]
+        case (.approvalUpdate, let request?):
+            guard let channel = message.parentChannelID, let ts = message.parentTS else {
+                return .failed(error: "the approval message has no ts")
+            }
+            let rendered = ApprovalMessage.render(request)
+            method = "chat.update"
+            arguments = ["channel": .string(channel), "ts": .string(ts), "text": .string(rendered.text), "blocks": .array(rendered.blocks)]
+        case (.directMessage, let request?):
+            guard let channel = message.channelID else {
+                return await openConversation(with: message.recipient, attempts: message.attempts)
+            }
+            let event = RequestEvent(rawValue: message.payload["event"] ?? "") ?? .approved
+            method = "chat.postMessage"
+            arguments = ["channel": .string(channel), "text": .string(Replies.directMessage(request, event: event))]
+        case (.ephemeral, _):
+            guard let channel = message.channelID else { return .failed(error: "an ephemeral message needs a channel") }
+            method = "chat.postEphemeral"
+            arguments = ["channel": .string(channel), "user": .string(message.recipient), "text": .string(message.payload["text"] ?? "")]
+        default:
+            return .failed(error: "\(message.type.rawValue) needs a request")
+        }
+
+        switch await slack.call(method, arguments) {
+        case .ok(let reply):
+            return .sent(channelID: reply["channel"]?.stringValue, ts: reply["ts"]?.stringValue)
+        case .apiError(let error, permanent: true):
+            logger.error("Slack refused a message for good", metadata: [
+                "method": "\(method)", "error": "\(error)", "notification": "\(message.id)", "recipient": "\(message.recipient)",
+            ])
+            return .failed(error: error)
+        case .apiError(let error, permanent: false), .transient(let error):
+            return .retry(after: backoff(message.attempts), error: error)
+        case .rateLimited(let delay):
+            return .rateLimited(after: delay)
+        }
+    }
+
+    private func openConversation(with user: String, attempts: Int) async -> PortalStore.DeliveryResult {
+        switch await slack.call("conversations.open", ["users": .string(user)]) {
+        case .ok(let reply):
+            guard let channel = reply["channel"]?["id"]?.stringValue else { return .failed(error: "conversations.open gave no channel") }
+            return .conversationOpened(channelID: channel)
+        case .apiError(let error, permanent: true): return .failed(error: error)
+        case .apiError(let error, permanent: false), .transient(let error): return .retry(after: backoff(attempts), error: error)
+        case .rateLimited(let delay): return .rateLimited(after: delay)
+        }
+    }
+
+    func backoff(_ attempts: Int) -> Duration {
+        let factor = 1 << min(attempts, 16)
+        return min(settings.backoffBase * factor, settings.maximumBackoff)
+    }
+}
+
+/// The pause a rate-limited delivery asks for, handed out of the delivery closure.
+private actor PauseBox {
+    var value: Duration?
+    func set(_ delay: Duration) { value = delay }
+}

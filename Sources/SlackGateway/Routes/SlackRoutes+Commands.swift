@@ -1,0 +1,78 @@
+import Foundation
+import Hummingbird
+import Logging
+import PortalStore
+import QueryGateCore
+
+extension SlackRoutes {
+    /// `/query …`: answered in the HTTP response, ephemerally, except the form, which opens as a modal.
+    func command(_ fields: [String: String]) async throws -> Response {
+        if fields["ssl_check"] == "1" { return SlackResponses.acknowledge() }
+        guard let userID = fields["user_id"], let channelID = fields["channel_id"] else {
+            return SlackResponses.plain(.badRequest, "a slash command needs user_id and channel_id")
+        }
+        let user: User
+        switch try await member(userID) {
+        case .success(let found): user = found
+        case .failure(let noAccess): return SlackResponses.ephemeral(noAccess.message)
+        }
+
+        let parsed: QueryCommand
+        do {
+            parsed = try QueryCommand.parse(fields["text"] ?? "")
+        } catch {
+            return SlackResponses.ephemeral(error.message + "\n`/query help` shows every form.")
+        }
+
+        switch parsed {
+        case .help:
+            return SlackResponses.ephemeral(Replies.help)
+        case .openForm:
+            return await openForm(triggerID: fields["trigger_id"], channelID: channelID)
+        case .list:
+            return SlackResponses.ephemeral(Replies.list(try await store.recentRequests(ofUser: user.id)))
+        case .status(let id):
+            guard let request = try await store.requestDetails(id: id), Self.may(user, see: request) else {
+                return SlackResponses.ephemeral("There is no request #\(id) that you can see.")
+            }
+            let blocks = Replies.status(request)
+            return SlackResponses.ephemeral(ApprovalMessage.render(request).text, blocks: blocks)
+        case .cancel(let id):
+            switch try await store.cancel(requestID: id, by: user, via: .slack) {
+            case .decided: return SlackResponses.ephemeral("Request #\(id) is cancelled.")
+            case .refused(let why): return SlackResponses.ephemeral(Replies.refused(id, why))
+            case .alreadyDecided(let status): return SlackResponses.ephemeral(Replies.alreadyDecided(id, status))
+            case .notFound: return SlackResponses.ephemeral("There is no request #\(id) that you can see.")
+            }
+        case .submit(let target, let type, let reason, let query):
+            do {
+                let request = try NewRequest(target: target, queryText: query, reason: reason, submissionType: type)
+                let submitted = try await store.submit(request, by: user, via: .slack)
+                let channel = try await store.requestDetails(id: submitted.id)?.podChannelID ?? channelID
+                return SlackResponses.ephemeral(Replies.submitted(submitted, channelID: channel))
+            } catch let error as ValidationError {
+                return SlackResponses.ephemeral(error.message + "\n`/query help` shows every form.")
+            }
+        }
+    }
+
+    /// Opens the request form with the command's trigger id, which lives 3 seconds and works once.
+    private func openForm(triggerID: String?, channelID: String) async -> Response {
+        guard let triggerID else { return SlackResponses.ephemeral("Slack sent no trigger id, so the form cannot open. " + "`/query help` shows the one-line form.") }
+        let result = await slack.call("views.open", ["trigger_id": .string(triggerID), "view": Modals.newRequest(channelID: channelID)])
+        guard result.reply != nil else {
+            logger.error("could not open the request form", metadata: ["result": "\(result)"])
+            return SlackResponses.ephemeral("The request form did not open (Slack said: \(result)). The one-line form works too: `/query help`.")
+        }
+        return SlackResponses.acknowledge()
+    }
+
+    /// A request is visible to its requester, to its pod's managers and to admins.
+    static func may(_ user: User, see request: RequestDetails) -> Bool {
+        switch user.role {
+        case .admin: true
+        case .manager: user.podName == request.podName || user.email == request.requester.email
+        case .developer: user.email == request.requester.email
+        }
+    }
+}

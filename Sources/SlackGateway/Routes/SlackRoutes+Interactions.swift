@@ -1,0 +1,140 @@
+import Foundation
+import Hummingbird
+import Logging
+import PortalStore
+import QueryGateCore
+
+extension SlackRoutes {
+    func interact(_ interaction: Interaction) async throws -> Response {
+        switch interaction.type {
+        case "block_actions": return try await buttonClicked(interaction)
+        case "view_submission": return try await formSubmitted(interaction)
+        case "block_suggestion": return try await optionsRequested(interaction)
+        default: return SlackResponses.acknowledge()  // view_closed and anything new: nothing to do
+        }
+    }
+
+    /// Approve and Reject. Who may decide is checked from the database now, not from the message; the answer to
+    /// anyone refused, or too late, is an ephemeral message through the outbox.
+    private func buttonClicked(_ interaction: Interaction) async throws -> Response {
+        guard let actionID = interaction.actionID, [ApprovalMessage.approveActionID, ApprovalMessage.rejectActionID].contains(actionID),
+              let requestID = interaction.actionValue.flatMap(Int.init)
+        else { return SlackResponses.acknowledge() }
+
+        let user: User
+        switch try await member(interaction.userID) {
+        case .success(let found): user = found
+        case .failure(let noAccess):
+            try await tell(interaction, noAccess.message, requestID: requestID)
+            return SlackResponses.acknowledge()
+        }
+
+        if actionID == ApprovalMessage.approveActionID {
+            let outcome = try await store.approve(requestID: requestID, by: user, via: .slack)
+            try await explain(outcome, of: requestID, to: interaction)
+            return SlackResponses.acknowledge()
+        }
+
+        // Reject: refuse before asking for a reason, then ask for it in a modal (the trigger id lives 3 s).
+        if let outcome = try await store.checkDecision(requestID: requestID, by: user, via: .slack) {
+            try await explain(outcome, of: requestID, to: interaction)
+            return SlackResponses.acknowledge()
+        }
+        guard let triggerID = interaction.triggerID else { return SlackResponses.acknowledge() }
+        let view = Modals.reject(requestID: requestID, channelID: interaction.channelID ?? "")
+        let result = await slack.call("views.open", ["trigger_id": .string(triggerID), "view": view])
+        if result.reply == nil {
+            logger.error("could not open the rejection form", metadata: ["request": "\(requestID)", "result": "\(result)"])
+            try await tell(interaction, "The rejection form did not open; please click Reject again.", requestID: requestID)
+        }
+        return SlackResponses.acknowledge()
+    }
+
+    private func formSubmitted(_ interaction: Interaction) async throws -> Response {
+        let user: User
+        switch try await member(interaction.userID) {
+        case .success(let found): user = found
+        case .failure(let noAccess):
+            let block = interaction.callbackID == Modals.rejectCallbackID ? Modals.Field.rejection.0 : Modals.Field.reason.0
+            return SlackResponses.viewErrors([block: noAccess.message])
+        }
+        switch interaction.callbackID {
+        case Modals.newRequestCallbackID: return try await submitRequest(interaction, by: user)
+        case Modals.rejectCallbackID: return try await submitRejection(interaction, by: user)
+        default: return SlackResponses.acknowledge()
+        }
+    }
+
+    /// The request form: every field error is shown under its field, and nothing is stored until all pass.
+    private func submitRequest(_ interaction: Interaction, by user: User) async throws -> Response {
+        let fields = Modals.Field.self
+        let target = interaction.input(block: fields.target.0, action: fields.target.1) ?? ""
+        let type = SubmissionType(rawValue: interaction.input(block: fields.type.0, action: fields.type.1) ?? "query") ?? .query
+        let query = interaction.input(block: fields.query.0, action: fields.query.1) ?? ""
+        let reason = interaction.input(block: fields.reason.0, action: fields.reason.1) ?? ""
+
+        var errors: [String: String] = [:]
+        if (try? TargetPath(target)) == nil { errors[fields.target.0] = "Pick a target from the list." }
+        if query.trimmingSpaces().isEmpty { errors[fields.query.0] = "The query is empty." }
+        if query.trimmingSpaces().count > NewRequest.maximumQueryLength {
+            errors[fields.query.0] = "The query is longer than \(NewRequest.maximumQueryLength) characters."
+        }
+        if reason.trimmingSpaces().isEmpty { errors[fields.reason.0] = "Say why you need this: approvers decide on the reason." }
+        if reason.trimmingSpaces().count > NewRequest.maximumReasonLength {
+            errors[fields.reason.0] = "The reason is longer than \(NewRequest.maximumReasonLength) characters."
+        }
+        guard errors.isEmpty else { return SlackResponses.viewErrors(errors) }
+
+        do {
+            let request = try NewRequest(target: target, queryText: query, reason: reason, submissionType: type)
+            let submitted = try await store.submit(request, by: user, via: .slack)
+            let channel = try await store.requestDetails(id: submitted.id)?.podChannelID
+                ?? interaction.privateMetadata["channel_id"]?.stringValue ?? ""
+            return SlackResponses.json(["response_action": "update", "view": Modals.submitted(submitted, channelID: channel)])
+        } catch let error as ValidationError {
+            let block = [fields.target.0, fields.query.0, fields.reason.0].contains(error.field) ? error.field : fields.reason.0
+            return SlackResponses.viewErrors([block: error.message])
+        }
+    }
+
+    private func submitRejection(_ interaction: Interaction, by user: User) async throws -> Response {
+        let block = Modals.Field.rejection
+        guard case .number(let number)? = interaction.privateMetadata["request_id"] else {
+            return SlackResponses.viewErrors([block.0: "This form lost track of its request; click Reject again."])
+        }
+        let requestID = Int(number)
+        let reason = interaction.input(block: block.0, action: block.1) ?? ""
+        do {
+            switch try await store.reject(requestID: requestID, reason: reason, by: user, via: .slack) {
+            case .decided: return SlackResponses.json(["response_action": "clear"])
+            case .refused(let why): return SlackResponses.viewErrors([block.0: Replies.refused(requestID, why)])
+            case .alreadyDecided(let status): return SlackResponses.viewErrors([block.0: Replies.alreadyDecided(requestID, status)])
+            case .notFound: return SlackResponses.viewErrors([block.0: "Request #\(requestID) does not exist."])
+            }
+        } catch let error as ValidationError {
+            return SlackResponses.viewErrors([block.0: error.message])
+        }
+    }
+
+    /// The target picker: databases whose `<instance>/<database>` contains what was typed.
+    private func optionsRequested(_ interaction: Interaction) async throws -> Response {
+        guard case .success = try await member(interaction.userID) else { return SlackResponses.json(["options": []]) }
+        let targets = try await store.searchTargets(interaction.searchValue ?? "")
+        return SlackResponses.json(Modals.targetOptions(targets))
+    }
+
+    private func explain(_ outcome: DecisionOutcome, of requestID: Int, to interaction: Interaction) async throws {
+        switch outcome {
+        case .decided: return
+        case .refused(let why): try await tell(interaction, Replies.refused(requestID, why), requestID: requestID)
+        case .alreadyDecided(let status): try await tell(interaction, Replies.alreadyDecided(requestID, status), requestID: requestID)
+        case .notFound: try await tell(interaction, "Request #\(requestID) does not exist.", requestID: requestID)
+        }
+    }
+
+    /// An ephemeral message to whoever clicked, in the channel of the click, through the outbox.
+    private func tell(_ interaction: Interaction, _ text: String, requestID: Int?) async throws {
+        guard let channel = interaction.channelID else { return }
+        try await store.enqueueEphemeral(text: text, to: interaction.userID, in: channel, requestID: requestID)
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import PortalStore
+import QueryGateCore
+
+/// Slack's three endpoints: slash commands, interactivity (buttons, modals, the target picker's options) and
+/// events. Each request is verified from its raw bytes before anything of it is parsed, answered within Slack's
+/// 3 seconds, and does its slow work through the outbox. The one Web API call made here is `views.open`, which
+/// must use the request's `trigger_id` at once.
+public struct SlackRoutes: Sendable {
+    /// Slack's bodies are small; a view submission with the longest query allowed is under 100 KiB.
+    public static let maximumBodySize = 256 * 1024
+
+    let verifier: SlackRequestVerifier?
+    let store: PortalStore
+    let slack: any SlackWebAPI
+    let logger: Logger
+
+    /// - Parameter verifier: nil when no signing secret is configured: every request is then refused with 503.
+    public init(verifier: SlackRequestVerifier?, store: PortalStore, slack: any SlackWebAPI, logger: Logger) {
+        self.verifier = verifier
+        self.store = store
+        self.slack = slack
+        self.logger = logger
+    }
+
+    public func register(on router: Router<some RequestContext>) {
+        router.post("slack/commands") { request, _ in
+            try await verified(request) { body in try await command(FormBody.fields(String(decoding: body, as: UTF8.self))) }
+        }
+        router.post("slack/interactions") { request, _ in
+            try await verified(request) { body in
+                let fields = FormBody.fields(String(decoding: body, as: UTF8.self))
+                guard let payload = fields["payload"], let json = JSONValue.decode(Array(payload.utf8)), let interaction = Interaction(json: json)
+                else {
+                    return SlackResponses.plain(.badRequest, "expected a form field payload with an interaction")
+                }
+                return try await interact(interaction)
+            }
+        }
+        router.post("slack/events") { request, _ in
+            try await verified(request) { body in
+                guard let event = JSONValue.decode(body) else { return SlackResponses.plain(.badRequest, "expected a JSON event") }
+                if event["type"]?.stringValue == "url_verification", let challenge = event["challenge"]?.stringValue {
+                    return SlackResponses.json(["challenge": .string(challenge)])
+                }
+                return SlackResponses.acknowledge()
+            }
+        }
+    }
+
+    /// Reads at most `maximumBodySize` bytes (413 beyond), checks the signature (401 otherwise), and only then
+    /// hands the body on. A refusal is logged with its reason, never with the secret or the signature.
+    private func verified(_ request: Request, _ handle: ([UInt8]) async throws -> Response) async throws -> Response {
+        guard let verifier else {
+            logger.error("a Slack request arrived, but SLACK_SIGNING_SECRET is not set: refused")
+            return SlackResponses.plain(.serviceUnavailable, "Slack is not configured on this QueryGate")
+        }
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > Self.maximumBodySize {
+            logger.warning("refused a Slack request", metadata: ["reason": "body of \(length) bytes is over the limit", "path": "\(request.uri.path)"])
+            return SlackResponses.plain(.contentTooLarge, "request body too large")
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: Self.maximumBodySize)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            logger.warning("refused a Slack request", metadata: ["reason": "body over the limit", "path": "\(request.uri.path)"])
+            return SlackResponses.plain(.contentTooLarge, "request body too large")
+        }
+        let bytes = Array(body.readableBytesView)
+        do {
+            try verifier.verify(
+                timestamp: request.headers[SlackHeaders.timestamp], signature: request.headers[SlackHeaders.signature], body: bytes)
+        } catch {
+            logger.warning("refused a Slack request", metadata: ["reason": "\(error)", "path": "\(request.uri.path)"])
+            return SlackResponses.plain(.unauthorized, "invalid Slack request signature")
+        }
+        return try await handle(bytes)
+    }
+
+    /// The portal user behind a Slack account, or the message that tells a stranger how to get access.
+    func member(_ slackUserID: String) async throws -> Result<User, NoAccess> {
+        guard let user = try await store.user(slackUserID: slackUserID) else { return .failure(NoAccess(isDeactivated: false)) }
+        guard user.isActive else { return .failure(NoAccess(isDeactivated: true)) }
+        return .success(user)
+    }
+
+    struct NoAccess: Error {
+        let isDeactivated: Bool
+        var message: String { Replies.noAccess(isDeactivated: isDeactivated) }
+    }
+}
+
+public enum SlackHeaders {
+    public static let timestamp = HTTPField.Name("X-Slack-Request-Timestamp")!
+    public static let signature = HTTPField.Name("X-Slack-Signature")!
+}

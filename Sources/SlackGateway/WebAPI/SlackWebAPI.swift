@@ -1,0 +1,77 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// The Slack Web API, one method call at a time (https://api.slack.com/web). A protocol, so that the outbox
+/// worker and the routes can be tested against any server that speaks it.
+public protocol SlackWebAPI: Sendable {
+    func call(_ method: String, _ arguments: JSONValue) async -> SlackCallResult
+}
+
+/// How a call ended, sorted by what the caller should do about it.
+public enum SlackCallResult: Sendable, Equatable {
+    /// `ok: true`, with the whole reply.
+    case ok(JSONValue)
+    /// `ok: false`. `permanent` errors (channel_not_found, invalid_auth…) will fail again however often they are
+    /// tried; the others (internal_error…) may not.
+    case apiError(String, permanent: Bool)
+    /// HTTP 429: wait `retryAfter` before calling again.
+    case rateLimited(retryAfter: Duration)
+    /// HTTP 5xx, a timeout or a network error: worth another try later.
+    case transient(String)
+
+    /// Slack's errors that are worth retrying; every other `ok: false` is treated as permanent, so an unknown
+    /// error is recorded rather than retried forever.
+    static let retryableErrors: Set<String> = ["internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"]
+
+    public var reply: JSONValue? {
+        if case .ok(let reply) = self { return reply }
+        return nil
+    }
+}
+
+/// The real Web API over HTTPS (or whatever `baseURL` says, for tests), with the bot token.
+public struct HTTPSlackWebAPI: SlackWebAPI {
+    let baseURL: URL
+    let token: String
+    let client: HTTPClient
+    let timeout: TimeAmount
+    let logger: Logger
+
+    public init(baseURL: URL, token: String, client: HTTPClient = .shared, timeout: TimeAmount = .seconds(10), logger: Logger) {
+        self.baseURL = baseURL
+        self.token = token
+        self.client = client
+        self.timeout = timeout
+        self.logger = logger
+    }
+
+    public func call(_ method: String, _ arguments: JSONValue) async -> SlackCallResult {
+        var request = HTTPClientRequest(url: baseURL.appendingPathComponent(method).absoluteString)
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
+        request.body = .bytes(ByteBuffer(bytes: arguments.encoded()))
+        do {
+            let response = try await client.execute(request, timeout: timeout, logger: logger)
+            if response.status == .tooManyRequests {
+                let seconds = response.headers.first(name: "Retry-After").flatMap(Int.init) ?? 30
+                return .rateLimited(retryAfter: .seconds(max(1, seconds)))
+            }
+            if response.status.code >= 500 {
+                return .transient("HTTP \(response.status.code) from \(method)")
+            }
+            let body = try await response.body.collect(upTo: 4 * 1024 * 1024)
+            guard let reply = JSONValue.decode(body.readableBytesView) else {
+                return .transient("HTTP \(response.status.code) from \(method) with a body that is not JSON")
+            }
+            if reply["ok"]?.boolValue == true { return .ok(reply) }
+            let error = reply["error"]?.stringValue ?? "unknown_error"
+            return .apiError(error, permanent: !SlackCallResult.retryableErrors.contains(error))
+        } catch {
+            return .transient("\(method): \(error)")
+        }
+    }
+}

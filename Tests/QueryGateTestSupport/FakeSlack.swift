@@ -1,0 +1,183 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import SlackGateway
+
+/// A local HTTP server that behaves like the Slack Web API methods QueryGate uses: Slack's reply shapes, its
+/// `ok: false` errors, HTTP 429 with `Retry-After`, and 5xx when told to. It records every call, and checks the
+/// blocks it is sent against Slack's limits (a violation is answered `invalid_blocks` and recorded).
+public struct FakeSlack: Sendable {
+    public let port: Int
+    public let recorder: Recorder
+
+    /// The base URL to configure as `SLACK_API_URL`.
+    public var apiURL: URL { URL(string: "http://127.0.0.1:\(port)/api")! }
+
+    public static let botToken = "xoxb-test-token"
+
+    /// Runs `body` with a fresh fake Slack on a free loopback port, and stops it afterwards.
+    public static func run<Result: Sendable>(_ body: @Sendable (FakeSlack) async throws -> Result) async throws -> Result {
+        let recorder = Recorder()
+        let router = Router()
+        router.post("api/:method") { request, context -> Response in
+            let method = context.parameters.get("method") ?? ""
+            let body = try await request.body.collect(upTo: 10 * 1024 * 1024)
+            let arguments = JSONValue.decode(body.readableBytesView) ?? .null
+            return await recorder.answer(method: method, arguments: arguments, authorization: request.headers[.authorization])
+        }
+        router.post("upload/:file") { request, context -> Response in
+            let body = try await request.body.collect(upTo: 200 * 1024 * 1024)
+            await recorder.storeUpload(id: context.parameters.get("file") ?? "", bytes: Array(body.readableBytesView))
+            return Response(status: .ok)
+        }
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "fake-slack"),
+            onServerRunning: { channel in
+                continuation.yield(channel.localAddress?.port ?? 0)
+                continuation.finish()
+            },
+            logger: {
+                var logger = Logger(label: "fake-slack")
+                logger.logLevel = .error
+                return logger
+            }()
+        )
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.runService(gracefulShutdownSignals: []) }
+            defer { group.cancelAll() }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next(), port > 0 else { throw CancellationError() }
+            let fake = FakeSlack(port: port, recorder: recorder)
+            await recorder.setPort(port)
+            return try await body(fake)
+        }
+    }
+
+    /// One Web API call as received.
+    public struct Call: Sendable {
+        public let method: String
+        public let arguments: JSONValue
+        /// What the fake answered: `ok`, an error code, `429` or `500`.
+        public let outcome: String
+    }
+
+    /// What the fake does with the next call of a method, instead of answering it normally.
+    public enum Behavior: Sendable {
+        case rateLimited(retryAfter: Int)
+        case serverError
+        case error(String)
+    }
+
+    public actor Recorder {
+        public private(set) var calls: [Call] = []
+        public private(set) var violations: [String] = []
+        public private(set) var uploads: [String: [UInt8]] = [:]
+        private var scripted: [String: [Behavior]] = [:]
+        private var nextTS = 100
+        private var port = 0
+
+        func setPort(_ port: Int) { self.port = port }
+
+        /// Makes the next calls of `method` behave as `behaviors`, one each, in order.
+        public func script(_ method: String, _ behaviors: [Behavior]) {
+            scripted[method, default: []].append(contentsOf: behaviors)
+        }
+
+        /// Successful calls of `method`.
+        public func successful(_ method: String) -> [Call] {
+            calls.filter { $0.method == method && $0.outcome == "ok" }
+        }
+
+        func storeUpload(id: String, bytes: [UInt8]) { uploads[id] = bytes }
+
+        func answer(method: String, arguments: JSONValue, authorization: String?) -> Response {
+            if var queue = scripted[method], !queue.isEmpty {
+                let behavior = queue.removeFirst()
+                scripted[method] = queue
+                switch behavior {
+                case .rateLimited(let seconds):
+                    calls.append(Call(method: method, arguments: arguments, outcome: "429"))
+                    return Response(status: .tooManyRequests, headers: [.retryAfter: String(seconds)])
+                case .serverError:
+                    calls.append(Call(method: method, arguments: arguments, outcome: "500"))
+                    return Response(status: .internalServerError)
+                case .error(let code):
+                    return reply(method, arguments, ["ok": false, "error": .string(code)])
+                }
+            }
+            guard authorization == "Bearer \(FakeSlack.botToken)" else {
+                return reply(method, arguments, ["ok": false, "error": "invalid_auth"])
+            }
+            if let problem = Self.blockProblem(method: method, arguments: arguments) {
+                violations.append("\(method): \(problem)")
+                return reply(method, arguments, ["ok": false, "error": "invalid_blocks"])
+            }
+            switch method {
+            case "auth.test":
+                return reply(method, arguments, ["ok": true, "user_id": "U0BOT0001", "team_id": "T0TEAM001"])
+            case "chat.postMessage":
+                guard let channel = arguments["channel"]?.stringValue else { return reply(method, arguments, ["ok": false, "error": "channel_not_found"]) }
+                guard arguments["text"] != nil || arguments["blocks"] != nil else { return reply(method, arguments, ["ok": false, "error": "no_text"]) }
+                nextTS += 1
+                return reply(method, arguments, ["ok": true, "channel": .string(channel), "ts": .string("1732460000.\(String(format: "%06d", nextTS))")])
+            case "chat.update":
+                guard let channel = arguments["channel"]?.stringValue, let ts = arguments["ts"]?.stringValue else {
+                    return reply(method, arguments, ["ok": false, "error": "message_not_found"])
+                }
+                return reply(method, arguments, ["ok": true, "channel": .string(channel), "ts": .string(ts)])
+            case "chat.postEphemeral":
+                nextTS += 1
+                return reply(method, arguments, ["ok": true, "message_ts": .string("1732460000.\(String(format: "%06d", nextTS))")])
+            case "conversations.open":
+                guard let user = arguments["users"]?.stringValue else { return reply(method, arguments, ["ok": false, "error": "users_not_found"]) }
+                return reply(method, arguments, ["ok": true, "channel": ["id": .string("D" + user.dropFirst())]])
+            case "views.open", "views.update":
+                guard arguments["view"] != nil else { return reply(method, arguments, ["ok": false, "error": "invalid_arguments"]) }
+                return reply(method, arguments, ["ok": true, "view": ["id": "V0VIEW0001"]])
+            case "files.getUploadURLExternal":
+                nextTS += 1
+                let file = "F\(nextTS)"
+                return reply(method, arguments, ["ok": true, "file_id": .string(file), "upload_url": .string("http://127.0.0.1:\(port)/upload/\(file)")])
+            case "files.completeUploadExternal":
+                return reply(method, arguments, ["ok": true, "files": arguments["files"] ?? []])
+            default:
+                return reply(method, arguments, ["ok": false, "error": "unknown_method"])
+            }
+        }
+
+        private func reply(_ method: String, _ arguments: JSONValue, _ body: JSONValue) -> Response {
+            calls.append(Call(method: method, arguments: arguments, outcome: body["ok"]?.boolValue == true ? "ok" : body["error"]?.stringValue ?? "error"))
+            return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: body.encoded())))
+        }
+
+        /// Slack's Block Kit limits, for messages and views.
+        static func blockProblem(method: String, arguments: JSONValue) -> String? {
+            let blocks = arguments["blocks"]?.arrayValue ?? arguments["view"]?["blocks"]?.arrayValue ?? []
+            if blocks.count > 50 { return "\(blocks.count) blocks (limit 50)" }
+            var actionIDs = Set<String>()
+            for block in blocks {
+                let type = block["type"]?.stringValue ?? ""
+                let text = block["text"]?["text"]?.stringValue ?? ""
+                if type == "section", text.count > 3000 { return "section text of \(text.count) characters (limit 3000)" }
+                if type == "header", text.count > 150 { return "header of \(text.count) characters (limit 150)" }
+                if let fields = block["fields"]?.arrayValue {
+                    if fields.count > 10 { return "\(fields.count) fields (limit 10)" }
+                    if let long = fields.first(where: { ($0["text"]?.stringValue ?? "").count > 2000 }) {
+                        return "field of \((long["text"]?.stringValue ?? "").count) characters (limit 2000)"
+                    }
+                }
+                let elements = (block["elements"]?.arrayValue ?? []) + [block["element"]].compactMap { $0 }
+                for element in elements {
+                    guard let actionID = element["action_id"]?.stringValue else { continue }
+                    if actionID.isEmpty || actionID.count > 255 { return "action_id of \(actionID.count) characters" }
+                    if !actionIDs.insert(actionID).inserted { return "duplicate action_id \(actionID)" }
+                }
+            }
+            return nil
+        }
+    }
+}
