@@ -115,6 +115,7 @@ let package = Package(
             dependencies: [
                 "QueryGateCLI",
                 "QueryGateTestSupport",
+                "SlackGateway",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -12,6 +13,8 @@ import Glibc
 public final class ChildProcess: Sendable {
     public let pid: pid_t
     public let outputPath: String
+    /// Set once the process has been reaped, after which its pid may belong to somebody else.
+    private let reaped = Mutex(false)
 
     /// Starts `arguments[0]` with exactly `environment` (nothing inherited), in `directory`.
     public init(_ arguments: [String], environment: [String: String], directory: URL) throws {
@@ -45,7 +48,9 @@ public final class ChildProcess: Sendable {
     }
 
     public func signal(_ signal: Int32 = SIGTERM) {
-        kill(pid, signal)
+        reaped.withLock { reaped in
+            if !reaped { kill(pid, signal) }
+        }
     }
 
     /// Waits for the program to end, at most `timeout`, and returns its exit status (nil if it did not end, in
@@ -55,11 +60,15 @@ public final class ChildProcess: Sendable {
         var status: Int32 = 0
         while ContinuousClock.now < deadline {
             let result = waitpid(pid, &status, WNOHANG)
-            if result == pid { return status & 0x7f == 0 ? (status >> 8) & 0xff : -(status & 0x7f) }
+            if result == pid {
+                reaped.withLock { $0 = true }
+                return status & 0x7f == 0 ? (status >> 8) & 0xff : -(status & 0x7f)
+            }
             try? await Task.sleep(for: .milliseconds(50))
         }
         kill(pid, SIGKILL)
         _ = waitpid(pid, &status, 0)
+        reaped.withLock { $0 = true }
         return nil
     }
 

@@ -41,7 +41,7 @@ public struct FakeSlack: Sendable {
             },
             logger: {
                 var logger = Logger(label: "fake-slack")
-                logger.logLevel = .error
+                logger.logLevel = .critical
                 return logger
             }()
         )

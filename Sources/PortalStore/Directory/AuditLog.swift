@@ -26,6 +26,16 @@ extension PortalStore {
         )
     }
 
+    /// Records an action that changed nothing, such as a click by someone QueryGate does not know.
+    public func audit(_ actor: AuditActor, action: String, entityType: String, entityID: String?, details: [String: String] = [:]) async throws {
+        let logger = self.logger
+        try await transaction { connection in
+            try await Self.appendAudit(
+                AuditEntry(actor: actor, action: action, entityType: entityType, entityID: entityID, details: details),
+                on: connection, logger: logger)
+        }
+    }
+
     /// The newest audit rows, newest first: what an operator reads to see who did what.
     public func recentAuditEntries(limit: Int = 50) async throws -> [AuditRecord] {
         let rows = try await client.query(

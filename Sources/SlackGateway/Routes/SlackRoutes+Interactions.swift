@@ -21,11 +21,13 @@ extension SlackRoutes {
               let requestID = interaction.actionValue.flatMap(Int.init)
         else { return SlackResponses.acknowledge() }
 
-        let user: User
-        switch try await member(interaction.userID) {
-        case .success(let found): user = found
-        case .failure(let noAccess):
-            try await tell(interaction, noAccess.message, requestID: requestID)
+        // A deactivated user goes on to the policy, which refuses and audits; a stranger is audited here.
+        guard let user = try await store.user(slackUserID: interaction.userID) else {
+            try await store.audit(
+                AuditActor(userID: nil, label: "slack:\(interaction.userID)", source: .slack),
+                action: actionID == ApprovalMessage.approveActionID ? "request.approval_refused" : "request.rejection_refused",
+                entityType: "query_request", entityID: String(requestID), details: ["why": "unknown Slack user"])
+            try await tell(interaction, Replies.noAccess(isDeactivated: false), requestID: requestID)
             return SlackResponses.acknowledge()
         }
 
