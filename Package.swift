@@ -146,6 +146,7 @@ let package = Package(
             name: "QueryGateTestSupport",
             dependencies: [
                 "PortalStore",
+                "QueryGateServer",
                 "SlackGateway",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Logging
 import PortalStore
+import QueryGateServer
 import PostgresNIO
 
 /// A private portal database for one test, on the PostgreSQL server that `scripts/test` started.
@@ -65,12 +66,7 @@ public struct TestDatabase: Sendable {
     static func withClient<Result: Sendable>(
         _ configuration: PostgresClient.Configuration, logger: Logger, _ body: @Sendable (PostgresClient) async throws -> Result
     ) async throws -> Result {
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            return try await body(client)
-        }
+        try await PortalDatabase.withClient(configuration, logger: logger, body)
     }
 }
 

@@ -104,6 +104,11 @@ extension PortalStore {
             """,
             logger: logger
         )
+        return try await Self.targetDatabases(rows)
+    }
+
+    /// Decodes rows of (id, instance name, instance type, name, description, source, active).
+    static func targetDatabases(_ rows: PostgresRowSequence) async throws -> [TargetDatabase] {
         var databases: [TargetDatabase] = []
         for try await (id, instanceName, type, name, description, source, isActive) in rows.decode(
             (Int, String, String, String, String?, String, Bool).self)

@@ -29,19 +29,9 @@ extension PortalStore {
         let logger = self.logger
         let actor = AuditActor(userID: user.id, label: user.email, source: source)
         return try await transaction { connection in
-            let found = try await connection.query(
-                "SELECT requester_id, pod_id, status FROM query_requests WHERE id = \(requestID)", logger: logger
-            ).decode((Int, Int, String).self).first { _ in true }
-            guard let (requesterID, podID, status) = found else { return .notFound }
-            if let refusal = Self.refusal(of: user, deciding: .rejected, requesterID: requesterID, podID: podID) {
-                try await Self.appendAudit(
-                    AuditEntry(actor: actor, action: "request.rejection_refused", entityType: "query_request",
-                               entityID: String(requestID), details: ["why": refusal]),
-                    on: connection, logger: logger)
-                return .refused(refusal)
-            }
-            let current = RequestStatus(rawValue: status) ?? .pending
-            return current == .pending ? nil : .alreadyDecided(current)
+            let checked = try await Self.check(requestID: requestID, by: user, deciding: .rejected, actor: actor, on: connection, logger: logger)
+            guard case .allowed(let status) = checked else { return checked.outcome }
+            return status == .pending ? nil : .alreadyDecided(status)
         }
     }
 
@@ -51,18 +41,8 @@ extension PortalStore {
         let logger = self.logger
         let actor = AuditActor(userID: user.id, label: user.email, source: source)
         return try await transaction { connection in
-            let found = try await connection.query(
-                "SELECT requester_id, pod_id, status FROM query_requests WHERE id = \(requestID)", logger: logger
-            ).decode((Int, Int, String).self).first { _ in true }
-            guard let (requesterID, podID, currentStatus) = found else { return .notFound }
-
-            if let refusal = Self.refusal(of: user, deciding: decision, requesterID: requesterID, podID: podID) {
-                try await Self.appendAudit(
-                    AuditEntry(actor: actor, action: "request.\(Self.verb(decision))_refused", entityType: "query_request",
-                               entityID: String(requestID), details: ["why": refusal]),
-                    on: connection, logger: logger)
-                return .refused(refusal)
-            }
+            let checked = try await Self.check(requestID: requestID, by: user, deciding: decision, actor: actor, on: connection, logger: logger)
+            guard case .allowed(let currentStatus) = checked else { return checked.outcome }
 
             // The one statement that decides: zero rows means someone else decided first.
             let updated = try await connection.query(
@@ -84,7 +64,7 @@ extension PortalStore {
             guard updated != nil else {
                 let now = try await connection.query("SELECT status FROM query_requests WHERE id = \(requestID)", logger: logger)
                     .decode(String.self).first { _ in true }
-                return .alreadyDecided(RequestStatus(rawValue: now ?? currentStatus) ?? .pending)
+                return .alreadyDecided(now.flatMap(RequestStatus.init(rawValue:)) ?? currentStatus)
             }
 
             var details: [String: String] = [:]
@@ -100,6 +80,34 @@ extension PortalStore {
             }
             return .decided(decision)
         }
+    }
+
+    private enum Check {
+        case allowed(RequestStatus)
+        case stopped(DecisionOutcome)
+
+        var outcome: DecisionOutcome {
+            if case .stopped(let outcome) = self { return outcome }
+            return .notFound
+        }
+    }
+
+    /// Finds the request and applies the policy; a refusal is audited here, in the caller's transaction.
+    private static func check(
+        requestID: Int, by user: User, deciding decision: RequestStatus, actor: AuditActor, on connection: PostgresConnection, logger: Logger
+    ) async throws -> Check {
+        let found = try await connection.query(
+            "SELECT requester_id, pod_id, status FROM query_requests WHERE id = \(requestID)", logger: logger
+        ).decode((Int, Int, String).self).first { _ in true }
+        guard let (requesterID, podID, status) = found else { return .stopped(.notFound) }
+        if let refusal = refusal(of: user, deciding: decision, requesterID: requesterID, podID: podID) {
+            try await appendAudit(
+                AuditEntry(actor: actor, action: "request.\(verb(decision))_refused", entityType: "query_request",
+                           entityID: String(requestID), details: ["why": refusal]),
+                on: connection, logger: logger)
+            return .stopped(.refused(refusal))
+        }
+        return .allowed(RequestStatus(rawValue: status) ?? .pending)
     }
 
     /// `nil` when `user` may make `decision`; otherwise what to tell them.

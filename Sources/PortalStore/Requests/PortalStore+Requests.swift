@@ -136,13 +136,6 @@ extension PortalStore {
             """,
             logger: logger
         )
-        var targets: [TargetDatabase] = []
-        for try await (id, instance, type, name, description, source, isActive) in rows.decode(
-            (Int, String, String, String, String?, String, Bool).self)
-        {
-            targets.append(TargetDatabase(id: id, instanceName: instance, instanceType: DatabaseType(rawValue: type) ?? .postgresql,
-                                          name: name, description: description, source: source, isActive: isActive))
-        }
-        return targets
+        return try await Self.targetDatabases(rows)
     }
 }
