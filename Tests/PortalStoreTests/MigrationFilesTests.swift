@@ -1,5 +1,6 @@
 import Foundation
 import PortalStore
+import QueryGateCore
 import QueryGateTestSupport
 import Testing
 

@@ -1,4 +1,3 @@
-import QueryGateCore
 
 /// Splits a SQL script into its statements, as psql does, so that each can be sent on its own.
 ///
@@ -14,51 +13,110 @@ public enum SQLScript {
         var statements: [String] = []
         var start = 0
         var hasCode = false
-        var index = 0
-
-        func flush(upTo end: Int) {
-            if hasCode {
-                var statement = String.UnicodeScalarView()
-                statement.append(contentsOf: text[start..<end])
-                statements.append(String(statement).trimmingSpaces())
+        walk(text) { piece in
+            switch piece {
+            case .terminator(let index):
+                if hasCode { statements.append(string(text[start..<index]).trimmingSpaces()) }
+                start = index + 1
+                hasCode = false
+            case .code(let range):
+                if text[range].contains(where: { !$0.properties.isWhitespace }) { hasCode = true }
+            case .literal:
+                hasCode = true
+            case .comment:
+                break
             }
-            hasCode = false
         }
+        if hasCode { statements.append(string(text[start...]).trimmingSpaces()) }
+        return statements
+    }
 
+    /// The keywords and identifiers of `statement`, upper-cased, leaving out what is inside strings, quoted
+    /// identifiers and comments: what the risk analysis reads. `$1` and other punctuation are dropped.
+    public static func words(in statement: String) -> [String] {
+        let text = Array(statement.unicodeScalars)
+        var words: [String] = []
+        walk(text) { piece in
+            guard case .code(let range) = piece else { return }
+            var current = String.UnicodeScalarView()
+            for scalar in text[range] {
+                if isIdentifierPart(scalar) {
+                    current.append(scalar)
+                } else if !current.isEmpty {
+                    words.append(String(current).uppercased())
+                    current = String.UnicodeScalarView()
+                }
+            }
+            if !current.isEmpty { words.append(String(current).uppercased()) }
+        }
+        return words
+    }
+
+    /// The pieces a script is made of, in order.
+    private enum Piece {
+        case code(Range<Int>)
+        case literal(Range<Int>)
+        case comment(Range<Int>)
+        case terminator(Int)
+    }
+
+    /// Visits `text` piece by piece: runs of code, quoted runs (strings, quoted identifiers, dollar quotes),
+    /// comments, and the `;` that end statements.
+    private static func walk(_ text: [Unicode.Scalar], _ visit: (Piece) -> Void) {
+        var index = 0
+        var codeStart = 0
+        func flushCode(upTo end: Int) {
+            if end > codeStart { visit(.code(codeStart..<end)) }
+        }
         while index < text.count {
             let scalar = text[index]
             let next = index + 1 < text.count ? text[index + 1] : nil
+            var skipped: (Piece, Int)? = nil
             switch scalar {
             case "-" where next == "-":
-                index = skipLineComment(text, from: index)
-                continue
+                let end = skipLineComment(text, from: index)
+                skipped = (.comment(index..<end), end)
             case "/" where next == "*":
-                index = skipBlockComment(text, from: index)
-                continue
+                let end = skipBlockComment(text, from: index)
+                skipped = (.comment(index..<end), end)
             case "'":
                 let escapes = index > 0 && (text[index - 1] == "E" || text[index - 1] == "e")
                     && (index < 2 || !isIdentifierPart(text[index - 2]))
-                index = skipQuoted(text, from: index, quote: "'", backslashEscapes: escapes)
+                let end = skipQuoted(text, from: index, quote: "'", backslashEscapes: escapes)
+                skipped = (.literal(index..<end), end)
             case "\"":
-                index = skipQuoted(text, from: index, quote: "\"", backslashEscapes: false)
+                let end = skipQuoted(text, from: index, quote: "\"", backslashEscapes: false)
+                skipped = (.literal(index..<end), end)
             case "$":
                 if let tag = dollarQuoteTag(text, at: index), index == 0 || !isIdentifierPart(text[index - 1]) {
-                    index = skipDollarQuoted(text, from: index, tag: tag)
-                } else {
-                    index += 1
+                    let end = skipDollarQuoted(text, from: index, tag: tag)
+                    skipped = (.literal(index..<end), end)
                 }
             case ";":
-                flush(upTo: index)
+                flushCode(upTo: index)
+                visit(.terminator(index))
                 index += 1
-                start = index
+                codeStart = index
                 continue
             default:
+                break
+            }
+            if let (piece, end) = skipped {
+                flushCode(upTo: index)
+                visit(piece)
+                index = end
+                codeStart = end
+            } else {
                 index += 1
             }
-            if !scalar.properties.isWhitespace { hasCode = true }
         }
-        flush(upTo: text.count)
-        return statements
+        flushCode(upTo: text.count)
+    }
+
+    private static func string(_ scalars: ArraySlice<Unicode.Scalar>) -> String {
+        var view = String.UnicodeScalarView()
+        view.append(contentsOf: scalars)
+        return String(view)
     }
 
     private static func isIdentifierPart(_ scalar: Unicode.Scalar) -> Bool {

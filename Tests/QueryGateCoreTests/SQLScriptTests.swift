@@ -1,4 +1,4 @@
-import PortalStore
+import QueryGateCore
 import Testing
 
 @Suite("Splitting SQL scripts into statements")
