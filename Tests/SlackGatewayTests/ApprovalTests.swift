@@ -63,6 +63,16 @@ struct ApprovalTests {
         }
     }
 
+    @Test func dangerousRequestsShowTheirWarningsToTheApprover() async throws {
+        try await SlackHarness.run { slack in
+            _ = try await slack.reply("script pg-main/customer_db cleanup ```UPDATE orders SET note = 'x' WHERE id = 1; DELETE FROM order_items```",
+                                      as: People.dev)
+            try await slack.deliverOutbox()
+            let words = await slack.fake.recorder.successful("chat.postMessage").first?.arguments["blocks"]?.allText ?? ""
+            #expect(words.contains("*Risk:* 🔴 dangerous\n• ⚠️ statement 2: DELETE without WHERE changes every row of the table"))
+        }
+    }
+
     @Test func anAdminApprovesAnyPodsRequest() async throws {
         try await SlackHarness.run { slack in
             let id = try await slack.submit()

@@ -35,6 +35,7 @@ struct SlashCommandTests {
             #expect(words.contains("> Ticket 4711: yesterday's sign-ups"))
             #expect(words.contains("```SELECT id, email FROM customers WHERE id &lt; 10```"))
             #expect(words.contains("Waiting for <@U0MGR0001> or an admin."))
+            #expect(words.contains("*Risk:* 🟢 read-only (it runs in a read-only transaction)"))
             let buttons = message["blocks"]?.arrayValue?.last?["elements"]?.arrayValue ?? []
             #expect(buttons.map { $0["action_id"]?.stringValue } == ["request.approve", "request.reject"])
             #expect(buttons.map { $0["value"]?.stringValue } == ["1", "1"])
@@ -75,6 +76,7 @@ struct SlashCommandTests {
         ("pg-main/customer_db ```SELECT 1```", "say why you need this"),
         ("pg-main/customer_db why ``` ```", "the query is empty"),
         ("pg-main/customer_db why SELECT 1", "put the query between triple backticks"),
+        ("pg-main/customer_db why ```SELECT 1; SELECT 2```", "this is 2 statements, and a query is one: send it as a script"),
         ("selcet 1", "I don't know `selcet`"),
     ])
     func badRequests(text: String, expected: String) async throws {

@@ -24,16 +24,26 @@ extension PortalStore {
         return try await transaction { connection in
             let target = try await connection.query(
                 """
-                SELECT d.id, d.is_active AND i.is_active
+                SELECT d.id, d.is_active AND i.is_active, i.type
                 FROM databases d JOIN database_instances i ON i.id = d.instance_id
                 WHERE i.name = \(request.target.instance.rawValue) AND d.name = \(request.target.database.rawValue)
                 """,
                 logger: logger
-            ).decode((Int, Bool).self).first { _ in true }
-            guard let (databaseID, isActive) = target else {
+            ).decode((Int, Bool, String).self).first { _ in true }
+            guard let (databaseID, isActive, type) = target else {
                 throw ValidationError(field: "target", "there is no database \(request.target): pick one from the list in `/query`")
             }
             guard isActive else { throw ValidationError(field: "target", "\(request.target) is disabled: ask an admin") }
+            if type == DatabaseType.postgresql.rawValue, request.submissionType == .query {
+                let count = SQLScript.statements(in: request.queryText).count
+                guard count == 1 else {
+                    throw ValidationError(
+                        field: "query",
+                        count == 0
+                            ? "the query has no statement, only comments"
+                            : "this is \(count) statements, and a query is one: send it as a script (`/query script …`, or Kind: Script in the form) to run them together in one transaction")
+                }
+            }
 
             let id = try await connection.query(
                 """

@@ -23,6 +23,7 @@ public enum ApprovalMessage {
                 .map { "> \($0)" }.joined(separator: "\n")),
             querySection(request),
         ]
+        if let risk = riskSection(request) { blocks.append(risk) }
         blocks.append(contentsOf: stateBlocks(request))
         let text = "Query request #\(request.id) from \(request.requester.name) on \(request.target): \(statusPhrase(request))"
         return (text, blocks)
@@ -35,6 +36,17 @@ public enum ApprovalMessage {
             "shortened: the full \($0) characters are in the portal and in `/query status \(request.id)`"
         }
         return Blocks.section(heading + code)
+    }
+
+    /// The risk class and its warnings (PostgreSQL targets), so the approver sees what the statement may do.
+    static func riskSection(_ request: RequestDetails) -> JSONValue? {
+        guard request.databaseType == .postgresql else { return nil }
+        let risk = RiskAnalysis.assess(sql: request.queryText)
+        let icon = ["🟢", "🟡", "🟠", "🔴"][risk.level.rawValue]
+        var text = "*Risk:* \(icon) \(risk.level.label)"
+        text += risk.isReadOnly ? " (it runs in a read-only transaction)" : ""
+        for warning in risk.warnings.prefix(10) { text += "\n• ⚠️ " + Blocks.escape(warning) }
+        return Blocks.section(text)
     }
 
     static func stateBlocks(_ request: RequestDetails) -> [JSONValue] {
