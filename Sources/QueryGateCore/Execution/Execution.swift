@@ -1,0 +1,105 @@
+/// What running a request produced, kept in `query_requests.result_summary` and shown in Slack.
+public struct ExecutionResult: Sendable, Codable, Equatable {
+    public struct Column: Sendable, Codable, Equatable {
+        public let name: String
+        public let type: String
+
+        public init(name: String, type: String) {
+            self.name = name
+            self.type = type
+        }
+    }
+
+    /// One statement of the request: its command tag (`SELECT 3`, `UPDATE 12`) and, if it returned rows, how many.
+    public struct Statement: Sendable, Codable, Equatable {
+        public let command: String
+        public let rowsAffected: Int?
+        public let rowsReturned: Int?
+
+        public init(command: String, rowsAffected: Int?, rowsReturned: Int?) {
+            self.command = command
+            self.rowsAffected = rowsAffected
+            self.rowsReturned = rowsReturned
+        }
+    }
+
+    /// The first rows of the last statement that returned rows, as the database rendered them (nil is NULL).
+    public struct Preview: Sendable, Codable, Equatable {
+        public let columns: [Column]
+        public let rows: [[String?]]
+        /// Rows the statement returned; beyond `rowsKept` they were counted but not kept (the row or byte cap).
+        public let totalRows: Int
+        public let rowsKept: Int
+
+        public init(columns: [Column], rows: [[String?]], totalRows: Int, rowsKept: Int) {
+            self.columns = columns
+            self.rows = rows
+            self.totalRows = totalRows
+            self.rowsKept = rowsKept
+        }
+
+        public var isTruncated: Bool { rowsKept < totalRows }
+    }
+
+    public let statements: [Statement]
+    public let preview: Preview?
+    public let notices: [String]
+    public let milliseconds: Int
+    /// Size of the full export (CSV), when there is one.
+    public let exportBytes: Int?
+
+    public init(statements: [Statement], preview: Preview?, notices: [String], milliseconds: Int, exportBytes: Int?) {
+        self.statements = statements
+        self.preview = preview
+        self.notices = notices
+        self.milliseconds = milliseconds
+        self.exportBytes = exportBytes
+    }
+}
+
+/// Why a request did not complete: the database's own words, with its SQLSTATE and where in the query it
+/// points, when it says.
+public struct ExecutionFailure: Error, Sendable, Codable, Equatable, CustomStringConvertible {
+    public let message: String
+    public let sqlState: String?
+    /// 1-based character offset into the request's text.
+    public let position: Int?
+    public let detail: String?
+    public let hint: String?
+    public let milliseconds: Int?
+
+    public init(message: String, sqlState: String? = nil, position: Int? = nil, detail: String? = nil, hint: String? = nil, milliseconds: Int? = nil) {
+        self.message = message
+        self.sqlState = sqlState
+        self.position = position
+        self.detail = detail
+        self.hint = hint
+        self.milliseconds = milliseconds
+    }
+
+    public var description: String { message + (sqlState.map { " (SQLSTATE \($0))" } ?? "") }
+
+    /// What a request still `executing` after its worker vanished becomes: it is never re-run by itself.
+    public static let interrupted = ExecutionFailure(
+        message: "interrupted: the worker running it stopped before it finished; it may or may not have been applied. "
+            + "Check the target before asking again.")
+}
+
+/// Bounds on what one execution may take, configurable per deployment.
+public struct ExecutionLimits: Sendable, Equatable {
+    /// Enforced by the server (`statement_timeout`), which cancels the statement itself.
+    public var statementTimeout: Duration
+    /// Rows kept for the preview and the export; more are counted, not kept.
+    public var maxRows: Int
+    /// Bytes of values kept; more are counted, not kept.
+    public var maxResultBytes: Int
+    /// Rows shown in the Slack preview.
+    public var previewRows: Int
+
+    public init(statementTimeout: Duration = .seconds(60), maxRows: Int = 100_000, maxResultBytes: Int = 64 * 1024 * 1024, previewRows: Int = 20) {
+        self.statementTimeout = statementTimeout
+        self.maxRows = maxRows
+        self.maxResultBytes = maxResultBytes
+        self.previewRows = previewRows
+    }
+}
