@@ -88,6 +88,8 @@ let package = Package(
                 "QueryGateCore",
                 "PortalStore",
                 "SlackGateway",
+                "TargetEngines",
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

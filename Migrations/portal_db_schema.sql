@@ -1,4 +1,4 @@
--- The consolidated portal schema for fresh installs: 001 to 004 in one file, as the seed describes.
+-- The consolidated portal schema for fresh installs: 001 to 005 in one file, as the seed describes.
 --
 --     psql -v ON_ERROR_STOP=1 -d portal_db -f Migrations/portal_db_schema.sql
 --
@@ -98,6 +98,8 @@ CREATE TABLE IF NOT EXISTS query_requests (
     result_summary        JSONB,
     error_message         TEXT,
     error_sqlstate        TEXT,
+    -- 1-based offset into query_text where the database says the error is (from 005).
+    error_position        INTEGER CHECK (error_position > 0),
     -- Where the approval message sits in Slack, so it can be updated in place and replied to.
     slack_channel_id      TEXT,
     slack_message_ts      TEXT,
@@ -212,5 +214,13 @@ CREATE TABLE IF NOT EXISTS refresh_tokens (
 );
 CREATE INDEX IF NOT EXISTS refresh_tokens_user_idx ON refresh_tokens (user_id) WHERE revoked_at IS NULL;
 CREATE INDEX IF NOT EXISTS refresh_tokens_family_idx ON refresh_tokens (family_id);
+
+-- From 005: result exports awaiting upload.
+CREATE TABLE IF NOT EXISTS query_result_exports (
+    request_id BIGINT NOT NULL REFERENCES query_requests (id) ON DELETE CASCADE,
+    seq        INTEGER NOT NULL CHECK (seq >= 0),
+    data       BYTEA NOT NULL,
+    PRIMARY KEY (request_id, seq)
+);
 
 COMMIT;

@@ -20,7 +20,8 @@ struct MigrationRunnerTests {
             #expect(first.map(\.migration.label) == migrations.map(\.label))
             let tables = try await Catalog.strings(
                 "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'", on: database.client)
-            #expect(Set(tables) == Self.seedTables.union(["querygate_migrations"]))
+            // The seed's ten, the runner's own record, and the result exports of migration 005.
+            #expect(Set(tables) == Self.seedTables.union(["querygate_migrations", "query_result_exports"]))
 
             // The seed's named columns, from the hybrid sync migration.
             let columns = try await Catalog.strings(
@@ -51,7 +52,7 @@ struct MigrationRunnerTests {
             _ = try await runner.migrate(try MigrationDirectory.load(from: directory.url))
 
             try directory.append("-- a harmless-looking edit\n", to: "002_hybrid_sync_tables.sql")
-            try directory.write("BEGIN;\nCREATE TABLE should_not_exist (id int);\nCOMMIT;\n", to: "005_new.sql")
+            try directory.write("BEGIN;\nCREATE TABLE should_not_exist (id int);\nCOMMIT;\n", to: "900_new.sql")
             let edited = try MigrationDirectory.load(from: directory.url)
 
             await #expect(throws: MigrationError.self) { try await runner.migrate(edited) }
@@ -62,7 +63,7 @@ struct MigrationRunnerTests {
                 Issue.record("expected 002 to be reported as changed, got \(states[1])")
                 return
             }
-            #expect(states[4] == .pending)
+            #expect(states.last == .pending)
         }
     }
 
@@ -84,7 +85,7 @@ struct MigrationRunnerTests {
         try await TestDatabase.withEmpty { database in
             let directory = try MigrationFolder.copyOfShipped()
             defer { directory.remove() }
-            try directory.write("BEGIN;\nCREATE TABLE half_done (id int);\nSELECT 1 / 0;\nCOMMIT;\n", to: "005_broken.sql")
+            try directory.write("BEGIN;\nCREATE TABLE half_done (id int);\nSELECT 1 / 0;\nCOMMIT;\n", to: "900_broken.sql")
             let runner = MigrationRunner(client: database.client, logger: database.server.logger)
 
             do {
@@ -95,12 +96,13 @@ struct MigrationRunnerTests {
                     Issue.record("unexpected \(error)")
                     return
                 }
-                #expect(migration == "005_broken")
+                #expect(migration == "900_broken")
                 #expect(statement == 2)
                 #expect(reason.contains("22012"))
             }
             #expect(try await Catalog.strings("SELECT to_regclass('half_done')::text", on: database.client) == [])
-            #expect(try await Catalog.strings("SELECT max(version)::text FROM querygate_migrations", on: database.client) == ["4"])
+            let shipped = try Repository.loadMigrations().count
+            #expect(try await Catalog.strings("SELECT max(version)::text FROM querygate_migrations", on: database.client) == [String(shipped)])
         }
     }
 

@@ -1,6 +1,7 @@
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import NIOCore
 import PortalStore
 import PostgresNIO
 import QueryGateServer
@@ -53,4 +54,8 @@ struct HealthRoutesTests {
 /// A Slack that is never reached: health checks make no Web API calls.
 struct NoSlack: SlackWebAPI {
     func call(_ method: String, _ arguments: JSONValue) async -> SlackCallResult { .transient("no Slack in this test") }
+    func call(_ method: String, form: [String: String]) async -> SlackCallResult { .transient("no Slack in this test") }
+    func upload(to url: String, length: Int, next: @escaping @Sendable () async throws -> ByteBuffer?) async -> SlackCallResult {
+        .transient("no Slack in this test")
+    }
 }

@@ -23,8 +23,9 @@ public struct FakeSlack: Sendable {
         router.post("api/:method") { request, context -> Response in
             let method = context.parameters.get("method") ?? ""
             let body = try await request.body.collect(upTo: 10 * 1024 * 1024)
-            let arguments = JSONValue.decode(body.readableBytesView) ?? .null
-            return await recorder.answer(method: method, arguments: arguments, authorization: request.headers[.authorization])
+            let isForm = request.headers[.contentType]?.hasPrefix("application/x-www-form-urlencoded") == true
+            let arguments = isForm ? FakeSlack.formArguments(String(buffer: body)) : JSONValue.decode(body.readableBytesView) ?? .null
+            return await recorder.answer(method: method, arguments: arguments, authorization: request.headers[.authorization], isForm: isForm)
         }
         router.post("upload/:file") { request, context -> Response in
             let body = try await request.body.collect(upTo: 200 * 1024 * 1024)
@@ -54,6 +55,15 @@ public struct FakeSlack: Sendable {
             await recorder.setPort(port)
             return try await body(fake)
         }
+    }
+
+    static func formArguments(_ body: String) -> JSONValue {
+        var fields: [String: JSONValue] = [:]
+        for pair in body.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
+            fields[parts[0]] = .string(parts.count > 1 ? parts[1] : "")
+        }
+        return .object(fields)
     }
 
     /// One Web API call as received.
@@ -93,7 +103,7 @@ public struct FakeSlack: Sendable {
 
         func storeUpload(id: String, bytes: [UInt8]) { uploads[id] = bytes }
 
-        func answer(method: String, arguments: JSONValue, authorization: String?) -> Response {
+        func answer(method: String, arguments: JSONValue, authorization: String?, isForm: Bool) -> Response {
             if var queue = scripted[method], !queue.isEmpty {
                 let behavior = queue.removeFirst()
                 scripted[method] = queue
@@ -138,11 +148,24 @@ public struct FakeSlack: Sendable {
                 guard arguments["view"] != nil else { return reply(method, arguments, ["ok": false, "error": "invalid_arguments"]) }
                 return reply(method, arguments, ["ok": true, "view": ["id": "V0VIEW0001"]])
             case "files.getUploadURLExternal":
+                // Live Slack refuses a JSON body here, saying a present argument is missing.
+                guard isForm, let name = arguments["filename"]?.stringValue, !name.isEmpty,
+                      let length = arguments["length"]?.stringValue.flatMap(Int.init), length > 0
+                else { return reply(method, arguments, ["ok": false, "error": "invalid_arguments"]) }
                 nextTS += 1
                 let file = "F\(nextTS)"
                 return reply(method, arguments, ["ok": true, "file_id": .string(file), "upload_url": .string("http://127.0.0.1:\(port)/upload/\(file)")])
             case "files.completeUploadExternal":
-                return reply(method, arguments, ["ok": true, "files": arguments["files"] ?? []])
+                guard let files = arguments["files"]?.arrayValue, let id = files.first?["id"]?.stringValue, uploads[id] != nil else {
+                    return reply(method, arguments, ["ok": false, "error": "file_not_found"])
+                }
+                return reply(method, arguments, ["ok": true, "files": .array(files)])
+            case "chat.getPermalink":
+                guard let channel = arguments["channel"]?.stringValue, let ts = arguments["message_ts"]?.stringValue else {
+                    return reply(method, arguments, ["ok": false, "error": "message_not_found"])
+                }
+                return reply(method, arguments, ["ok": true, "channel": .string(channel),
+                                                 "permalink": .string("https://example.slack.com/archives/\(channel)/p\(ts.replacingOccurrences(of: ".", with: ""))")])
             default:
                 return reply(method, arguments, ["ok": false, "error": "unknown_method"])
             }

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import QueryGateCore
 import QueryGateTestSupport
 import SlackGateway
@@ -115,6 +116,14 @@ struct CountingSlack: SlackWebAPI {
             return .transient("the gateway stopped")
         }
         return await wrapped.call(method, arguments)
+    }
+
+    func call(_ method: String, form: [String: String]) async -> SlackCallResult {
+        await wrapped.call(method, form: form)
+    }
+
+    func upload(to url: String, length: Int, next: @escaping @Sendable () async throws -> ByteBuffer?) async -> SlackCallResult {
+        await wrapped.upload(to: url, length: length, next: next)
     }
 
     actor Counter {

@@ -74,6 +74,9 @@ extension PortalStore {
                            details: details),
                 on: connection, logger: logger)
             try await Self.enqueueApprovalUpdate(requestID: requestID, on: connection, logger: logger)
+            if decision == .approved {
+                try await connection.query("SELECT pg_notify(\(Self.executorChannel), \(String(requestID)))", logger: logger)
+            }
             if decision != .cancelled {
                 try await Self.enqueueDirectMessage(requestID: requestID, event: decision == .approved ? .approved : .rejected,
                                                     on: connection, logger: logger)

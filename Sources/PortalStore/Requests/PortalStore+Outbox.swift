@@ -54,7 +54,13 @@ extension PortalStore {
 
     /// Queues a `chat.update` of the request's approval message (which waits for that message's ts).
     static func enqueueApprovalUpdate(requestID: Int, on connection: PostgresConnection, logger: Logger) async throws {
-        let parent = try await connection.query(
+        guard let (parentID, channel) = try await approvalMessage(of: requestID, on: connection, logger: logger) else { return }
+        try await enqueue(.approvalUpdate, requestID: requestID, recipient: channel, parentID: parentID, on: connection, logger: logger)
+    }
+
+    /// The outbox row of the request's approval message, and its channel: what updates and thread replies hang on.
+    static func approvalMessage(of requestID: Int, on connection: PostgresConnection, logger: Logger) async throws -> (Int, String)? {
+        try await connection.query(
             """
             SELECT id, recipient FROM slack_notifications
             WHERE request_id = \(requestID) AND notification_type = 'approval_request'
@@ -62,8 +68,6 @@ extension PortalStore {
             """,
             logger: logger
         ).decode((Int, String).self).first { _ in true }
-        guard let (parentID, channel) = parent else { return }
-        try await enqueue(.approvalUpdate, requestID: requestID, recipient: channel, parentID: parentID, on: connection, logger: logger)
     }
 
     /// Queues a direct message to the request's requester, if they have a Slack account.

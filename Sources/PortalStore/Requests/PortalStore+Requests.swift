@@ -97,7 +97,8 @@ extension PortalStore {
                    COALESCE((SELECT array_agg(m.slack_user_id ORDER BY m.name) FROM users m
                              WHERE m.pod_id = p.id AND m.role = 'manager' AND m.is_active AND m.slack_user_id IS NOT NULL), '{}'),
                    a.name, a.email, a.slack_user_id, x.name, x.email, x.slack_user_id, r.rejection_reason, r.created_at,
-                   COALESCE(r.approved_at, r.rejected_at, r.cancelled_at), r.slack_channel_id, r.slack_message_ts
+                   COALESCE(r.approved_at, r.rejected_at, r.cancelled_at), r.slack_channel_id, r.slack_message_ts,
+                   r.execution_started_at, r.execution_finished_at, r.result_summary::text
             FROM query_requests r
             JOIN databases d ON d.id = r.database_id
             JOIN database_instances i ON i.id = d.instance_id
@@ -112,22 +113,26 @@ extension PortalStore {
         let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
         var details: [RequestDetails] = []
         for try await row in rows {
-            let columns = try row.decode(
-                (Int, String, String, String, String, String, String, String, String, String?, String, String, [String],
-                 String?, String?, String?, String?, String?, String?, String?, Date, Date?, String?, String?).self)
-            func person(_ name: String?, _ email: String?, _ slack: String?) -> RequestDetails.Person? {
-                guard let name, let email else { return nil }
-                return RequestDetails.Person(name: name, email: email, slackUserID: slack)
+            // 27 columns: past the arity of tuple decoding, so read by position.
+            let cells = row.makeRandomAccess()
+            func cell<T: PostgresDecodable>(_ index: Int, _: T.Type = T.self) throws -> T {
+                try cells[index].decode(T.self, context: .default)
             }
+            func person(_ first: Int) throws -> RequestDetails.Person? {
+                guard let name = try cell(first, String?.self), let email = try cell(first + 1, String?.self) else { return nil }
+                return RequestDetails.Person(name: name, email: email, slackUserID: try cell(first + 2))
+            }
+            let summary = try cell(26, String?.self)
             details.append(RequestDetails(
-                id: columns.0, status: RequestStatus(rawValue: columns.1) ?? .pending,
-                submissionType: SubmissionType(rawValue: columns.2) ?? .query, queryText: columns.3, reason: columns.4,
-                target: columns.5, databaseType: DatabaseType(rawValue: columns.6) ?? .postgresql,
-                requester: RequestDetails.Person(name: columns.7, email: columns.8, slackUserID: columns.9),
-                podName: columns.10, podChannelID: columns.11, managerSlackIDs: columns.12,
-                approver: person(columns.13, columns.14, columns.15), rejecter: person(columns.16, columns.17, columns.18),
-                rejectionReason: columns.19, createdAt: columns.20, decidedAt: columns.21, slackChannelID: columns.22,
-                slackMessageTS: columns.23))
+                id: try cell(0), status: RequestStatus(rawValue: try cell(1)) ?? .pending,
+                submissionType: SubmissionType(rawValue: try cell(2)) ?? .query, queryText: try cell(3), reason: try cell(4),
+                target: try cell(5), databaseType: DatabaseType(rawValue: try cell(6)) ?? .postgresql,
+                requester: RequestDetails.Person(name: try cell(7), email: try cell(8), slackUserID: try cell(9)),
+                podName: try cell(10), podChannelID: try cell(11), managerSlackIDs: try cell(12),
+                approver: try person(13), rejecter: try person(16), rejectionReason: try cell(19), createdAt: try cell(20),
+                decidedAt: try cell(21), slackChannelID: try cell(22), slackMessageTS: try cell(23), executionStartedAt: try cell(24),
+                executionFinishedAt: try cell(25),
+                outcome: summary.flatMap { try? JSONDecoder().decode(ExecutionOutcome.self, from: Data($0.utf8)) }))
         }
         return details
     }

@@ -103,3 +103,9 @@ public struct ExecutionLimits: Sendable, Equatable {
         self.previewRows = previewRows
     }
 }
+
+/// How an execution ended, as stored in `query_requests.result_summary`.
+public enum ExecutionOutcome: Sendable, Codable, Equatable {
+    case completed(ExecutionResult)
+    case failed(ExecutionFailure)
+}

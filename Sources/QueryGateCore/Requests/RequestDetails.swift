@@ -33,12 +33,17 @@ public struct RequestDetails: Sendable, Equatable {
     public let decidedAt: Date?
     public let slackChannelID: String?
     public let slackMessageTS: String?
+    public let executionStartedAt: Date?
+    public let executionFinishedAt: Date?
+    /// Set once the request has run (or was interrupted).
+    public let outcome: ExecutionOutcome?
 
     public init(
         id: Int, status: RequestStatus, submissionType: SubmissionType, queryText: String, reason: String, target: String,
         databaseType: DatabaseType, requester: Person, podName: String, podChannelID: String, managerSlackIDs: [String],
         approver: Person?, rejecter: Person?, rejectionReason: String?, createdAt: Date, decidedAt: Date?,
-        slackChannelID: String?, slackMessageTS: String?
+        slackChannelID: String?, slackMessageTS: String?, executionStartedAt: Date? = nil, executionFinishedAt: Date? = nil,
+        outcome: ExecutionOutcome? = nil
     ) {
         self.id = id
         self.status = status
@@ -58,6 +63,9 @@ public struct RequestDetails: Sendable, Equatable {
         self.decidedAt = decidedAt
         self.slackChannelID = slackChannelID
         self.slackMessageTS = slackMessageTS
+        self.executionStartedAt = executionStartedAt
+        self.executionFinishedAt = executionFinishedAt
+        self.outcome = outcome
     }
 }
 
@@ -81,6 +89,10 @@ public enum NotificationType: String, Sendable, Codable {
     case approvalUpdate = "approval_update"
     /// A direct message to the requester about their request.
     case directMessage = "direct_message"
+    /// The outcome of running the request, as a reply in the approval message's thread.
+    case resultReply = "result_reply"
+    /// The full result as a CSV file in the approval message's thread.
+    case resultFile = "result_file"
     /// A message only one person sees, in the channel where they clicked.
     case ephemeral
 }

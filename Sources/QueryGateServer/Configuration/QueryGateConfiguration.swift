@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import QueryGateCore
 
 /// Everything QueryGate reads at start-up, checked once, so that a bad value stops it before it serves.
 ///
@@ -18,6 +19,16 @@ public struct QueryGateConfiguration: Sendable {
     public var migrationsDirectory: URL?
     public var jwt: JWTSettings
     public var slack: SlackSettings
+    public var execution: ExecutionSettings
+    /// The whole process environment, where target credentials are looked up by the names the instances give
+    /// (`PG_INSTANCE_1_PASSWORD`…). Printed, it shows nothing.
+    public var targetEnvironment: CredentialEnvironment
+
+    public struct ExecutionSettings: Sendable {
+        public var limits: ExecutionLimits
+        /// Requests this process runs at once; 0 leaves execution to other replicas.
+        public var concurrency: Int
+    }
 
     public struct JWTSettings: Sendable {
         /// Signs access tokens. Optional until the portal API is enabled; at least 32 bytes when set.
@@ -65,7 +76,16 @@ public struct QueryGateConfiguration: Sendable {
                 signingSecret: try reader.secret(Settings.slackSigningSecret),
                 botToken: try reader.slackBotToken(Settings.slackBotToken),
                 apiURL: try reader.httpURL(Settings.slackAPIURL) ?? URL(string: "https://slack.com/api")!
-            )
+            ),
+            execution: ExecutionSettings(
+                limits: ExecutionLimits(
+                    statementTimeout: try reader.duration(Settings.statementTimeout) ?? .seconds(60),
+                    maxRows: try reader.integer(Settings.maxRows, in: 1...10_000_000, meaning: "a number of rows") ?? 100_000,
+                    maxResultBytes: try reader.integer(Settings.maxResultBytes, in: 1024...(4 << 30), meaning: "a number of bytes") ?? 64 << 20
+                ),
+                concurrency: try reader.integer(Settings.executorConcurrency, in: 0...64, meaning: "a number of requests") ?? 2
+            ),
+            targetEnvironment: CredentialEnvironment(environment)
         )
         return configuration
     }
@@ -89,6 +109,15 @@ public struct QueryGateConfiguration: Sendable {
         }
         return settings
     }
+}
+
+/// The environment that target credentials come from; its description never shows a value.
+public struct CredentialEnvironment: Sendable, CustomStringConvertible {
+    public let values: [String: String]
+
+    public init(_ values: [String: String]) { self.values = values }
+
+    public var description: String { "<\(values.count) variables, redacted>" }
 }
 
 /// Where and how to reach an external portal database.

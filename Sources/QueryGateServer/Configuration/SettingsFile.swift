@@ -53,12 +53,16 @@ enum Settings {
     static let autoMigrate = "QUERYGATE_AUTO_MIGRATE"
     static let migrationsDirectory = "QUERYGATE_MIGRATIONS_DIR"
     static let configFile = "QUERYGATE_CONFIG_FILE"
+    static let statementTimeout = "QUERYGATE_STATEMENT_TIMEOUT"
+    static let maxRows = "QUERYGATE_MAX_ROWS"
+    static let maxResultBytes = "QUERYGATE_MAX_RESULT_BYTES"
+    static let executorConcurrency = "QUERYGATE_EXECUTOR_CONCURRENCY"
 
     static let secrets: Set<String> = [portalPassword, jwtSecret, jwtRefreshSecret, slackSigningSecret, slackBotToken]
     static let known: Set<String> = [
         portalHost, portalPort, portalName, portalUser, portalPassword, portalSSLMode, jwtSecret, jwtRefreshSecret,
         jwtAccessExpires, jwtRefreshExpiresDays, slackSigningSecret, slackBotToken, slackAPIURL, host, port, logLevel,
-        dataDirectory, autoMigrate, migrationsDirectory,
+        dataDirectory, autoMigrate, migrationsDirectory, statementTimeout, maxRows, maxResultBytes, executorConcurrency,
     ]
 
     /// Target credentials (`PG_INSTANCE_1_PASSWORD`, `MONGO_INSTANCE_1_URI`...) are named by the instances in the

@@ -1,9 +1,12 @@
+import Foundation
 import Hummingbird
 import Logging
+import NIOPosix
 import PortalStore
 import PostgresNIO
 import ServiceLifecycle
 import SlackGateway
+import TargetEngines
 
 /// The composition root of the HTTP side: the routes and the services they need.
 public enum QueryGateApp {
@@ -36,6 +39,11 @@ public enum QueryGateApp {
         if configuration.slack.signingSecret == nil {
             logger.notice("SLACK_SIGNING_SECRET is not set: the Slack endpoints refuse every request until it is")
         }
+        if configuration.execution.concurrency > 0 {
+            services.append(executor(configuration: configuration, store: store, logger: logger))
+        } else {
+            logger.notice("QUERYGATE_EXECUTOR_CONCURRENCY is 0: this process runs no requests; another replica must")
+        }
         if configuration.slack.botToken != nil {
             services.append(SlackOutboxWorker(store: store, slack: webAPI, logger: logger))
         } else {
@@ -49,5 +57,20 @@ public enum QueryGateApp {
         )
         app.beforeServerStarts(perform: beforeServing)
         return app
+    }
+
+    /// The executor, with its engines on a thread pool of their own, so blocking driver calls never reach an
+    /// event loop.
+    static func executor(configuration: QueryGateConfiguration, store: PortalStore, logger: Logger) -> RequestExecutor {
+        let threadPool = NIOThreadPool(numberOfThreads: max(2, configuration.execution.concurrency))
+        threadPool.start()
+        var settings = RequestExecutor.Settings()
+        settings.concurrency = configuration.execution.concurrency
+        settings.credentials = configuration.targetEnvironment.values
+        settings.spoolDirectory = configuration.dataDirectory.appendingPathComponent("exports", isDirectory: true)
+        try? FileManager.default.createDirectory(at: settings.spoolDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        return RequestExecutor(
+            store: store, postgres: PostgresEngine(threadPool: threadPool, limits: configuration.execution.limits, logger: logger),
+            settings: settings, logger: logger)
     }
 }

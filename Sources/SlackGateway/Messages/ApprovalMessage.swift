@@ -89,9 +89,13 @@ public enum ApprovalMessage {
         switch request.status {
         case .pending: return "waiting for approval"
         case .approved: return "*Approved* by \(who(request.approver))\(when). It runs next.".unlessPlain(markdown)
-        case .executing: return "*Running*, approved by \(who(request.approver)).".unlessPlain(markdown)
-        case .completed: return "*Completed*, approved by \(who(request.approver)).".unlessPlain(markdown)
-        case .failed: return "*Failed*, approved by \(who(request.approver)).".unlessPlain(markdown)
+        case .executing:
+            let since = request.executionStartedAt.map { markdown ? " since <!date^\(Int($0.timeIntervalSince1970))^{time_secs}|\($0.formatted(.iso8601))>" : "" } ?? ""
+            return "*Running*\(since), approved by \(who(request.approver)).".unlessPlain(markdown)
+        case .completed:
+            return "*Completed*\(took(request)), approved by \(who(request.approver)). The result is in the thread.".unlessPlain(markdown)
+        case .failed:
+            return "*Failed*\(took(request)), approved by \(who(request.approver)). The error is in the thread.".unlessPlain(markdown)
         case .rejected:
             let reason = request.rejectionReason.map { markdown ? Blocks.escape($0) : $0 } ?? ""
             return "*Rejected* by \(who(request.rejecter))\(when): \(reason)".unlessPlain(markdown)
@@ -99,6 +103,12 @@ public enum ApprovalMessage {
         case .expired: return "*Expired* without a decision.".unlessPlain(markdown)
         }
     }
+}
+
+/// " in 1.2 s" for a finished request.
+private func took(_ request: RequestDetails) -> String {
+    guard let started = request.executionStartedAt, let finished = request.executionFinishedAt else { return "" }
+    return " in " + ResultMessage.duration(Int(finished.timeIntervalSince(started) * 1000))
 }
 
 extension String {

@@ -68,8 +68,8 @@ public enum Replies {
     }
 
     /// The direct message a requester gets about their request.
-    public static func directMessage(_ request: RequestDetails, event: RequestEvent) -> String {
-        let channel = request.slackChannelID.map { " in <#\($0)>" } ?? ""
+    public static func directMessage(_ request: RequestDetails, event: RequestEvent, link: String? = nil) -> String {
+        let channel = link.map { " (<\($0)|open it>)" } ?? request.slackChannelID.map { " in <#\($0)>" } ?? ""
         switch event {
         case .approved:
             return "✅ Your request *#\(request.id)* on `\(request.target)` was approved by \(request.approver?.name ?? "an approver"). "
@@ -82,7 +82,8 @@ public enum Replies {
         case .completed:
             return "✅ Your request *#\(request.id)* on `\(request.target)` completed. The result is in the approval thread\(channel)."
         case .failed:
-            return "⚠️ Your request *#\(request.id)* on `\(request.target)` failed. The error is in the approval thread\(channel)."
+            let why = request.outcome.flatMap { if case .failed(let failure) = $0 { ": " + Blocks.escape(Blocks.fit(failure.description, 300)) + "." } else { nil } } ?? "."
+            return "⚠️ Your request *#\(request.id)* on `\(request.target)` failed\(why) The details are in the approval thread\(channel)."
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Logging
 import PortalStore
 import QueryGateCore
@@ -98,7 +99,15 @@ public struct SlackOutboxWorker: Service {
             }
             let event = RequestEvent(rawValue: message.payload["event"] ?? "") ?? .approved
             method = "chat.postMessage"
-            arguments = ["channel": .string(channel), "text": .string(Replies.directMessage(request, event: event))]
+            arguments = ["channel": .string(channel), "text": .string(Replies.directMessage(request, event: event, link: await permalink(request)))]
+        case (.resultReply, let request?):
+            guard let channel = message.parentChannelID, let ts = message.parentTS else { return .failed(error: "the approval message has no ts") }
+            let rendered = ResultMessage.render(request)
+            method = "chat.postMessage"
+            arguments = ["channel": .string(channel), "thread_ts": .string(ts), "text": .string(rendered.text), "blocks": .array(rendered.blocks),
+                         "unfurl_links": false]
+        case (.resultFile, let request?):
+            return await uploadExport(of: request, message: message)
         case (.ephemeral, _):
             guard let channel = message.channelID else { return .failed(error: "an ephemeral message needs a channel") }
             method = "chat.postEphemeral"
@@ -107,16 +116,64 @@ public struct SlackOutboxWorker: Service {
             return .failed(error: "\(message.type.rawValue) needs a request")
         }
 
-        switch await slack.call(method, arguments) {
-        case .ok(let reply):
-            return .sent(channelID: reply["channel"]?.stringValue, ts: reply["ts"]?.stringValue)
+        let call = await slack.call(method, arguments)
+        if let reply = call.reply { return .sent(channelID: reply["channel"]?.stringValue, ts: reply["ts"]?.stringValue) }
+        return result(of: call, attempts: message.attempts, method: method)
+    }
+
+    /// A link to the approval message, for direct messages; nil when Slack will not give one.
+    private func permalink(_ request: RequestDetails) async -> String? {
+        guard let channel = request.slackChannelID, let ts = request.slackMessageTS else { return nil }
+        return await slack.call("chat.getPermalink", ["channel": .string(channel), "message_ts": .string(ts)]).reply?["permalink"]?.stringValue
+    }
+
+    /// Uploads the request's CSV export into the approval message's thread: reserve an upload URL (form-encoded,
+    /// as Slack requires), stream the stored chunks to it, then share the file in the thread. Any failure
+    /// retries the whole sequence; the export is deleted once Slack has the file.
+    private func uploadExport(of request: RequestDetails, message: PortalStore.OutboxMessage) async -> PortalStore.DeliveryResult {
+        guard let channel = message.parentChannelID, let ts = message.parentTS else { return .failed(error: "the approval message has no ts") }
+        let size: (bytes: Int, chunks: Int)
+        do {
+            size = try await store.exportSize(of: request.id)
+        } catch {
+            return .retry(after: backoff(message.attempts), error: "could not read the export: \(error)")
+        }
+        guard size.chunks > 0 else { return .failed(error: "the export of request \(request.id) is gone") }
+        let filename = "querygate-request-\(request.id).csv"
+
+        let reserved = await slack.call("files.getUploadURLExternal", form: ["filename": filename, "length": String(size.bytes)])
+        guard let reply = reserved.reply, let url = reply["upload_url"]?.stringValue, let fileID = reply["file_id"]?.stringValue else {
+            return result(of: reserved, attempts: message.attempts, method: "files.getUploadURLExternal")
+        }
+        let reader = ChunkReader(store: store, requestID: request.id, chunks: size.chunks)
+        let uploaded = await slack.upload(to: url, length: size.bytes) { try await reader.next() }
+        guard uploaded.reply != nil else { return result(of: uploaded, attempts: message.attempts, method: "upload") }
+
+        let rows = (request.outcome.flatMap { if case .completed(let result) = $0 { result.preview?.rowsKept } else { nil } }).map { "\($0) rows" } ?? "rows"
+        let shared = await slack.call("files.completeUploadExternal", [
+            "files": [["id": .string(fileID), "title": .string("Request #\(request.id): \(request.target)")]],
+            "channel_id": .string(channel), "thread_ts": .string(ts),
+            "initial_comment": .string("The full result of request #\(request.id) (\(rows), CSV)."),
+        ])
+        guard shared.reply != nil else { return result(of: shared, attempts: message.attempts, method: "files.completeUploadExternal") }
+        do {
+            try await store.deleteExport(of: request.id)
+        } catch {
+            logger.warning("could not delete an uploaded export", metadata: ["request": "\(request.id)", "error": "\(error)"])
+        }
+        return .sent(channelID: channel, ts: nil)
+    }
+
+    /// What a failed call means for the notification.
+    private func result(of call: SlackCallResult, attempts: Int, method: String) -> PortalStore.DeliveryResult {
+        switch call {
+        case .ok:
+            return .sent(channelID: nil, ts: nil)
         case .apiError(let error, permanent: true):
-            logger.error("Slack refused a message for good", metadata: [
-                "method": "\(method)", "error": "\(error)", "notification": "\(message.id)", "recipient": "\(message.recipient)",
-            ])
+            logger.error("Slack refused a message for good", metadata: ["method": "\(method)", "error": "\(error)"])
             return .failed(error: error)
         case .apiError(let error, permanent: false), .transient(let error):
-            return .retry(after: backoff(message.attempts), error: error)
+            return .retry(after: backoff(attempts), error: error)
         case .rateLimited(let delay):
             return .rateLimited(after: delay)
         }
@@ -136,6 +193,26 @@ public struct SlackOutboxWorker: Service {
     func backoff(_ attempts: Int) -> Duration {
         let factor = 1 << min(attempts, 16)
         return min(settings.backoffBase * factor, settings.maximumBackoff)
+    }
+}
+
+/// Hands out the chunks of a stored export one at a time, in order.
+private actor ChunkReader {
+    let store: PortalStore
+    let requestID: Int
+    let chunks: Int
+    var sequence = 0
+
+    init(store: PortalStore, requestID: Int, chunks: Int) {
+        self.store = store
+        self.requestID = requestID
+        self.chunks = chunks
+    }
+
+    func next() async throws -> ByteBuffer? {
+        guard sequence < chunks else { return nil }
+        defer { sequence += 1 }
+        return try await store.exportChunk(of: requestID, sequence: sequence)
     }
 }
 

@@ -7,7 +7,13 @@ import NIOHTTP1
 /// The Slack Web API, one method call at a time (https://api.slack.com/web). A protocol, so that the outbox
 /// worker and the routes can be tested against any server that speaks it.
 public protocol SlackWebAPI: Sendable {
+    /// Calls a method with a JSON body (most methods).
     func call(_ method: String, _ arguments: JSONValue) async -> SlackCallResult
+    /// Calls a method with a form body: `files.getUploadURLExternal` refuses JSON.
+    func call(_ method: String, form: [String: String]) async -> SlackCallResult
+    /// POSTs a file's bytes to the `upload_url` Slack handed out: `length` bytes, read chunk by chunk from `next`
+    /// (nil at the end), so the file never sits whole in memory.
+    func upload(to url: String, length: Int, next: @escaping @Sendable () async throws -> ByteBuffer?) async -> SlackCallResult
 }
 
 /// How a call ended, sorted by what the caller should do about it.
@@ -49,11 +55,39 @@ public struct HTTPSlackWebAPI: SlackWebAPI {
     }
 
     public func call(_ method: String, _ arguments: JSONValue) async -> SlackCallResult {
+        await send(method, contentType: "application/json; charset=utf-8", body: ByteBuffer(bytes: arguments.encoded()))
+    }
+
+    public func call(_ method: String, form: [String: String]) async -> SlackCallResult {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        let body = form.sorted { $0.key < $1.key }
+            .map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }.joined(separator: "&")
+        return await send(method, contentType: "application/x-www-form-urlencoded", body: ByteBuffer(string: body))
+    }
+
+    public func upload(to url: String, length: Int, next: @escaping @Sendable () async throws -> ByteBuffer?) async -> SlackCallResult {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/octet-stream")
+        request.body = .stream(AsyncThrowingStream(unfolding: next), length: .known(Int64(length)))
+        do {
+            let response = try await client.execute(request, timeout: .seconds(300), logger: logger)
+            _ = try await response.body.collect(upTo: 64 * 1024)
+            if response.status == .tooManyRequests { return .rateLimited(retryAfter: .seconds(30)) }
+            guard response.status.code < 300 else { return .transient("upload answered HTTP \(response.status.code)") }
+            return .ok([:])
+        } catch {
+            return .transient("upload: \(error)")
+        }
+    }
+
+    private func send(_ method: String, contentType: String, body: ByteBuffer) async -> SlackCallResult {
         var request = HTTPClientRequest(url: baseURL.appendingPathComponent(method).absoluteString)
         request.method = .POST
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
-        request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
-        request.body = .bytes(ByteBuffer(bytes: arguments.encoded()))
+        request.headers.add(name: "Content-Type", value: contentType)
+        request.body = .bytes(body)
         do {
             let response = try await client.execute(request, timeout: timeout, logger: logger)
             if response.status == .tooManyRequests {

@@ -1,0 +1,192 @@
+import Foundation
+import PostgresNIO
+import QueryGateCore
+
+/// Execution is claimed, not pushed (ARCHITECTURE.md, "Request lifecycle"): a worker takes an approved request
+/// with `FOR UPDATE SKIP LOCKED`, marks it `executing` under its own id with a lease it renews, and records the
+/// outcome only while it still holds the request. Any number of gateway processes can share the portal database;
+/// none runs a request twice, and none re-runs one whose worker vanished.
+extension PortalStore {
+    /// An approved request claimed by a worker, with what it needs to run.
+    public struct ClaimedRequest: Sendable, Equatable {
+        public let id: Int
+        public let submissionType: SubmissionType
+        public let queryText: String
+        public let databaseName: String
+        public let databaseType: DatabaseType
+        public let credentials: InstanceCredentials?
+    }
+
+    /// The channel LISTEN/NOTIFY wakes executors on when a request is approved.
+    public static let executorChannel = "querygate_executor"
+
+    /// Claims the oldest approved request for `executorID`, or returns nil when none waits.
+    public func claimApproved(executorID: String, lease: Duration) async throws -> ClaimedRequest? {
+        let logger = self.logger
+        return try await transaction { connection in
+            let claimed = try await connection.query(
+                """
+                UPDATE query_requests SET status = 'executing', executor_id = \(executorID),
+                       lease_expires_at = now() + make_interval(secs => \(lease.seconds)), execution_started_at = now(), updated_at = now()
+                WHERE id = (SELECT id FROM query_requests WHERE status = 'approved'
+                            ORDER BY approved_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+                RETURNING id
+                """,
+                logger: logger
+            ).decode(Int.self).first { _ in true }
+            guard let id = claimed else { return nil }
+            let row = try await connection.query(
+                """
+                SELECT r.submission_type, r.query_text, d.name, i.type, i.credentials_env_prefix, i.connection_string_env
+                FROM query_requests r JOIN databases d ON d.id = r.database_id JOIN database_instances i ON i.id = d.instance_id
+                WHERE r.id = \(id)
+                """,
+                logger: logger
+            ).decode((String, String, String, String, String?, String?).self).first { _ in true }
+            guard let (type, text, database, instanceType, prefix, connectionVariable) = row else { return nil }
+            let databaseType = DatabaseType(rawValue: instanceType) ?? .postgresql
+            try await Self.appendAudit(
+                AuditEntry(actor: Self.executorActor(executorID), action: "request.executing", entityType: "query_request",
+                           entityID: String(id), details: [:]),
+                on: connection, logger: logger)
+            try await Self.enqueueApprovalUpdate(requestID: id, on: connection, logger: logger)
+            return ClaimedRequest(
+                id: id, submissionType: SubmissionType(rawValue: type) ?? .query, queryText: text, databaseName: database,
+                databaseType: databaseType,
+                credentials: try? InstanceCredentials(type: databaseType, environmentPrefix: prefix, connectionStringVariable: connectionVariable))
+        }
+    }
+
+    /// Extends the lease of a request this worker runs; false if it no longer holds it.
+    public func renewLease(requestID: Int, executorID: String, lease: Duration) async throws -> Bool {
+        try await client.query(
+            """
+            UPDATE query_requests SET lease_expires_at = now() + make_interval(secs => \(lease.seconds))
+            WHERE id = \(requestID) AND status = 'executing' AND executor_id = \(executorID)
+            RETURNING id
+            """,
+            logger: logger
+        ).decode(Int.self).first { _ in true } != nil
+    }
+
+    /// Records how the request ended, with its audit row, the approval message's update, the reply in its thread,
+    /// the CSV export to upload (when `export` is given) and the requester's direct message, in one transaction.
+    ///
+    /// - Returns: false when this worker no longer held the request (its lease expired and it was declared
+    ///   interrupted); nothing is recorded then.
+    @discardableResult
+    public func recordOutcome(requestID: Int, executorID: String, outcome: ExecutionOutcome, export: URL? = nil) async throws -> Bool {
+        let logger = self.logger
+        let summary = String(decoding: try JSONEncoder().encode(outcome), as: UTF8.self)
+        let (status, failure): (RequestStatus, ExecutionFailure?) =
+            switch outcome {
+            case .completed: (.completed, nil)
+            case .failed(let failure): (.failed, failure)
+            }
+        return try await transaction { connection in
+            let updated = try await connection.query(
+                """
+                UPDATE query_requests SET status = \(status.rawValue), execution_finished_at = now(), lease_expires_at = NULL,
+                       result_summary = \(summary)::jsonb, error_message = \(failure?.message), error_sqlstate = \(failure?.sqlState),
+                       error_position = \(failure?.position), updated_at = now()
+                WHERE id = \(requestID) AND status = 'executing' AND executor_id = \(executorID)
+                RETURNING id
+                """,
+                logger: logger
+            ).decode(Int.self).first { _ in true }
+            guard updated != nil else { return false }
+            var details: [String: String] = [:]
+            details["sqlstate"] = failure?.sqlState
+            try await Self.appendAudit(
+                AuditEntry(actor: Self.executorActor(executorID), action: "request.\(status.rawValue)", entityType: "query_request",
+                           entityID: String(requestID), details: details),
+                on: connection, logger: logger)
+            if let export { try await Self.storeExport(export, of: requestID, on: connection, logger: logger) }
+            try await Self.enqueueOutcomeNotifications(requestID: requestID, withFile: export != nil, event: status == .completed ? .completed : .failed,
+                                                       on: connection, logger: logger)
+            return true
+        }
+    }
+
+    /// Declares every request whose worker's lease has expired `failed` as interrupted, with notifications. Such
+    /// a request may or may not have been applied, so it is never run again by itself.
+    ///
+    /// - Returns: the ids of the requests declared interrupted.
+    @discardableResult
+    public func failInterruptedRequests() async throws -> [Int] {
+        let logger = self.logger
+        let summary = String(decoding: try JSONEncoder().encode(ExecutionOutcome.failed(.interrupted)), as: UTF8.self)
+        return try await transaction { connection in
+            let ids = try await connection.query(
+                """
+                UPDATE query_requests SET status = 'failed', execution_finished_at = now(), result_summary = \(summary)::jsonb,
+                       error_message = \(ExecutionFailure.interrupted.message), updated_at = now()
+                WHERE status = 'executing' AND lease_expires_at < now()
+                RETURNING id
+                """,
+                logger: logger
+            ).decode(Int.self).reduce(into: [Int]()) { $0.append($1) }
+            for id in ids {
+                try await Self.appendAudit(
+                    AuditEntry(actor: .system, action: "request.interrupted", entityType: "query_request", entityID: String(id), details: [:]),
+                    on: connection, logger: logger)
+                try await Self.enqueueOutcomeNotifications(requestID: id, withFile: false, event: .failed, on: connection, logger: logger)
+            }
+            return ids
+        }
+    }
+
+    static func executorActor(_ executorID: String) -> AuditActor {
+        AuditActor(userID: nil, label: "executor:\(executorID)", source: .system)
+    }
+
+    private static func enqueueOutcomeNotifications(
+        requestID: Int, withFile: Bool, event: RequestEvent, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        try await enqueueApprovalUpdate(requestID: requestID, on: connection, logger: logger)
+        if let (parentID, channel) = try await approvalMessage(of: requestID, on: connection, logger: logger) {
+            try await enqueue(.resultReply, requestID: requestID, recipient: channel, parentID: parentID, on: connection, logger: logger)
+            if withFile {
+                try await enqueue(.resultFile, requestID: requestID, recipient: channel, parentID: parentID, on: connection, logger: logger)
+            }
+        }
+        try await enqueueDirectMessage(requestID: requestID, event: event, on: connection, logger: logger)
+    }
+
+    // MARK: - Exports
+
+    /// Chunk size of stored exports: small enough to hold in memory, large enough to keep rows few.
+    static let exportChunkSize = 1024 * 1024
+
+    private static func storeExport(_ file: URL, of requestID: Int, on connection: PostgresConnection, logger: Logger) async throws {
+        let handle = try FileHandle(forReadingFrom: file)
+        defer { try? handle.close() }
+        var sequence = 0
+        while let data = try handle.read(upToCount: exportChunkSize), !data.isEmpty {
+            let chunk = ByteBuffer(bytes: data)
+            try await connection.query(
+                "INSERT INTO query_result_exports (request_id, seq, data) VALUES (\(requestID), \(sequence), \(chunk))", logger: logger)
+            sequence += 1
+        }
+    }
+
+    /// The stored export's size in bytes and number of chunks (zero when there is none).
+    public func exportSize(of requestID: Int) async throws -> (bytes: Int, chunks: Int) {
+        try await client.query(
+            "SELECT COALESCE(sum(length(data)), 0)::bigint, count(*) FROM query_result_exports WHERE request_id = \(requestID)",
+            logger: logger
+        ).decode((Int, Int).self).first { _ in true } ?? (0, 0)
+    }
+
+    /// One chunk of the stored export, read on its own so that an upload streams it.
+    public func exportChunk(of requestID: Int, sequence: Int) async throws -> ByteBuffer? {
+        try await client.query(
+            "SELECT data FROM query_result_exports WHERE request_id = \(requestID) AND seq = \(sequence)", logger: logger
+        ).decode(ByteBuffer.self).first { _ in true }
+    }
+
+    /// Forgets the export once Slack has it.
+    public func deleteExport(of requestID: Int) async throws {
+        try await client.query("DELETE FROM query_result_exports WHERE request_id = \(requestID)", logger: logger)
+    }
+}

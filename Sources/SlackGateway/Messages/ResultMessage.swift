@@ -1,0 +1,125 @@
+import Foundation
+import QueryGateCore
+
+/// The reply in the approval message's thread once a request has run: the outcome, what each statement did, a
+/// preview of the rows as an aligned table that fits Slack's limits, and the error as the database gave it.
+public enum ResultMessage {
+    public static func render(_ request: RequestDetails) -> (text: String, blocks: [JSONValue]) {
+        switch request.outcome {
+        case .completed(let result)?: return completed(request, result)
+        case .failed(let failure)?: return failed(request, failure)
+        case nil: return ("Request #\(request.id) has no result yet.", [Blocks.section("Request #\(request.id) has no result yet.")])
+        }
+    }
+
+    static func completed(_ request: RequestDetails, _ result: ExecutionResult) -> (text: String, blocks: [JSONValue]) {
+        let commands = result.statements.map { "`\(Blocks.escape($0.command))`" }.joined(separator: " · ")
+        let headline = "✅ *Request #\(request.id) completed* in \(duration(result.milliseconds)): \(commands)"
+        var blocks = [Blocks.section(headline)]
+        if let preview = result.preview {
+            let table = ResultTable.render(preview, budget: Blocks.maximumSectionText - 8)
+            blocks.append(Blocks.section("```\(table.text)```"))
+            var notes: [String] = []
+            let hiddenRows = preview.totalRows - table.rows
+            if hiddenRows > 0 { notes.append("\(preview.totalRows) rows, \(table.rows) shown") }
+            if table.columns < preview.columns.count { notes.append("\(preview.columns.count - table.columns) of \(preview.columns.count) columns not shown") }
+            if preview.isTruncated { notes.append("only the first \(preview.rowsKept) rows were kept (QueryGate's limit)") }
+            if result.exportBytes != nil, preview.rowsKept > table.rows { notes.append("the full result is attached as CSV") }
+            if !notes.isEmpty { blocks.append(Blocks.context(notes.joined(separator: "; ") + ".")) }
+        }
+        if !result.notices.isEmpty {
+            blocks.append(Blocks.context(Blocks.escape(result.notices.prefix(5).joined(separator: "\n"))))
+        }
+        return ("Request #\(request.id) completed in \(duration(result.milliseconds))", blocks)
+    }
+
+    static func failed(_ request: RequestDetails, _ failure: ExecutionFailure) -> (text: String, blocks: [JSONValue]) {
+        let after = failure.milliseconds.map { " after \(duration($0))" } ?? ""
+        var error = "ERROR: \(failure.message)" + (failure.sqlState.map { " (SQLSTATE \($0))" } ?? "")
+        if let position = failure.position, let pointer = pointer(into: request.queryText, at: position) { error += "\n" + pointer }
+        if let detail = failure.detail { error += "\nDETAIL: \(detail)" }
+        if let hint = failure.hint { error += "\nHINT: \(hint)" }
+        // An interrupted request may have been applied; any other failure rolled the transaction back.
+        let consequence = failure == .interrupted ? "" : " Nothing of it was applied."
+        let blocks = [
+            Blocks.section("⚠️ *Request #\(request.id) failed*\(after).\(consequence)"),
+            Blocks.section(Blocks.codeBlock(error, within: Blocks.maximumSectionText) { "shortened from \($0) characters" }),
+        ]
+        return ("Request #\(request.id) failed: \(failure.message)", blocks)
+    }
+
+    /// psql's way of pointing at an error: the line of the query, and a caret under the character.
+    static func pointer(into query: String, at position: Int) -> String? {
+        let characters = Array(query)
+        guard position >= 1, position <= characters.count + 1 else { return nil }
+        let before = characters[..<(position - 1)]
+        let lineNumber = before.filter { $0 == "\n" }.count + 1
+        let lineStart = before.lastIndex(of: "\n").map { $0 + 1 } ?? 0
+        let lineEnd = characters[lineStart...].firstIndex(of: "\n") ?? characters.count
+        let line = String(characters[lineStart..<lineEnd])
+        let prefix = "LINE \(lineNumber): "
+        guard line.count <= 200 else { return nil }
+        return prefix + line + "\n" + String(repeating: " ", count: prefix.count + (position - 1 - lineStart)) + "^"
+    }
+
+    static func duration(_ milliseconds: Int) -> String {
+        milliseconds < 1000 ? "\(milliseconds) ms" : String(format: "%.1f s", Double(milliseconds) / 1000)
+    }
+}
+
+/// An aligned, monospace table of result rows, as psql prints one, cut to fit a Slack section: columns at most
+/// `maximumColumnWidth` wide (longer values end in …), as many columns as fit `maximumLineWidth`, as many rows as
+/// fit `budget` characters. NULL is shown as `NULL`; line breaks as `↵`.
+enum ResultTable {
+    static let maximumColumnWidth = 30
+    static let maximumLineWidth = 110
+
+    struct Rendered {
+        let text: String
+        let rows: Int
+        let columns: Int
+    }
+
+    static func render(_ preview: ExecutionResult.Preview, budget: Int) -> Rendered {
+        let cells = preview.rows.map { row in row.map { cell($0) } }
+        var widths: [Int] = []
+        var lineWidth = 0
+        for (index, column) in preview.columns.enumerated() {
+            let width = min(maximumColumnWidth, max(column.name.count, cells.map { index < $0.count ? $0[index].count : 0 }.max() ?? 0))
+            let added = width + (widths.isEmpty ? 0 : 3)
+            if !widths.isEmpty && lineWidth + added > maximumLineWidth { break }
+            widths.append(width)
+            lineWidth += added
+        }
+        func line(_ values: [String]) -> String {
+            zip(values, widths).map { value, width in pad(fit(value, width), width) }.joined(separator: " | ")
+                .replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+        }
+        var lines = [line(preview.columns.map(\.name)), widths.map { String(repeating: "-", count: $0) }.joined(separator: "-+-")]
+        var used = lines.map { Blocks.escape($0).count + 1 }.reduce(0, +)
+        var shown = 0
+        for row in cells {
+            let text = line(row)
+            let cost = Blocks.escape(text).count + 1
+            if used + cost > budget { break }
+            lines.append(text)
+            used += cost
+            shown += 1
+        }
+        if preview.rows.isEmpty { lines.append("(0 rows)") }
+        return Rendered(text: Blocks.escape(lines.joined(separator: "\n")), rows: shown, columns: widths.count)
+    }
+
+    static func cell(_ value: String?) -> String {
+        guard let value else { return "NULL" }
+        return value.replacingOccurrences(of: "\r\n", with: "↵").replacingOccurrences(of: "\n", with: "↵")
+    }
+
+    static func fit(_ value: String, _ width: Int) -> String {
+        value.count <= width ? value : String(value.prefix(width - 1)) + "…"
+    }
+
+    static func pad(_ value: String, _ width: Int) -> String {
+        value + String(repeating: " ", count: max(0, width - value.count))
+    }
+}
