@@ -155,6 +155,8 @@ let package = Package(
             dependencies: [
                 "SlackGateway",
                 "QueryGateServer",
+                "TargetEngines",
+                .product(name: "NIOPosix", package: "swift-nio"),
                 "QueryGateTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
