@@ -12,23 +12,28 @@ import Testing
 @Suite("querygate serve with Slack")
 struct ServeSlackEndToEndTests {
     @Test(.timeLimit(.minutes(2)))
-    func aSignedSlashCommandOverHTTPReachesTheApprovalChannel() async throws {
+    func aSignedSlashCommandAndApprovalOverHTTPRunTheQueryAndAnswerInTheThread() async throws {
+        try await TestDatabase.withTarget { target in
         try await TestDatabase.withMigrated { database in
             let store = database.store
             try await store.addPod(NewPod(name: PodName("payments"), slackChannelID: SlackChannelID("C0PAYMENTS"), description: nil), by: .system)
             try await store.addUser(NewUser(email: EmailAddress("dev@example.com"), name: "Dev", role: .developer, pod: PodName("payments"),
                                             slackUserID: SlackUserID("U0DEV0001")), by: .system)
+            try await store.addUser(NewUser(email: EmailAddress("maria@example.com"), name: "Maria", role: .manager, pod: PodName("payments"),
+                                            slackUserID: SlackUserID("U0MGR0001")), by: .system)
             try await store.addInstance(NewInstance(name: InstanceName("pg-main"), type: .postgresql,
                                                     credentials: .environmentPrefix(EnvironmentVariableName("PG_INSTANCE_1", field: "x")),
                                                     description: nil), by: .system)
-            try await store.addDatabase(instance: InstanceName("pg-main"), name: DatabaseName("customer_db"), description: nil, by: .system)
+            try await store.addDatabase(instance: InstanceName("pg-main"), name: DatabaseName(target.name), description: nil, by: .system)
 
             try await FakeSlack.run { fake in
                 let directory = try Scratch.directory()
                 defer { Scratch.remove(directory) }
                 let environment = BinaryTests.baseEnvironment.merging(database.environment) { $1 }.merging([
                     "QUERYGATE_PORT": "0", "SLACK_SIGNING_SECRET": SlackSigner.signingSecret, "SLACK_BOT_TOKEN": FakeSlack.botToken,
-                    "SLACK_API_URL": fake.apiURL.absoluteString,
+                    "SLACK_API_URL": fake.apiURL.absoluteString, "PG_INSTANCE_1_HOST": target.server.host,
+                    "PG_INSTANCE_1_PORT": String(target.server.port), "PG_INSTANCE_1_USER": target.server.user,
+                    "PG_INSTANCE_1_PASSWORD": target.server.password,
                 ]) { $1 }
                 let process = try ChildProcess([ChildProcess.querygateExecutable, "serve"], environment: environment, directory: directory)
                 defer { process.signal(SIGKILL) }
@@ -37,7 +42,8 @@ struct ServeSlackEndToEndTests {
                 #expect(!process.output.contains(SlackSigner.signingSecret))
                 #expect(!process.output.contains(FakeSlack.botToken))
 
-                let body = SlackSigner.slashCommandBody(text: "pg-main/customer_db ticket 1 ```SELECT 1```", user: "U0DEV0001")
+                let body = SlackSigner.slashCommandBody(text: "pg-main/\(target.name) ticket 1 ```SELECT count(*) AS customers FROM customers```",
+                                                        user: "U0DEV0001")
                 let signed = SlackSigner().headers(for: body)
                 try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
                     let response = try await client.post(
@@ -47,12 +53,24 @@ struct ServeSlackEndToEndTests {
                         body: ByteBuffer(string: body))
                     #expect(response.head.status == .ok)
                     let text = response.body.map { String(buffer: $0) } ?? ""
-                    #expect(text.contains("Request *#1* on `pg-main/customer_db` is waiting"))
+                    #expect(text.contains("Request *#1* on `pg-main/\(target.name)` is waiting"))
 
                     let forged = try await client.post("/slack/commands", headers: [SlackHeaders.timestamp: signed.timestamp,
                                                                                      SlackHeaders.signature: signed.signature],
                                                        body: ByteBuffer(string: body + "&extra=1"))
                     #expect(forged.head.status == .unauthorized)
+
+                    let click = SlackSigner.interactionBody([
+                        "type": "block_actions", "user": ["id": "U0MGR0001"], "channel": ["id": "C0PAYMENTS"], "trigger_id": "1.2.3",
+                        "actions": [["action_id": "request.approve", "value": "1", "type": "button"]],
+                    ])
+                    let clickSigned = SlackSigner().headers(for: click)
+                    let approved = try await client.post(
+                        "/slack/interactions",
+                        headers: [SlackHeaders.timestamp: clickSigned.timestamp, SlackHeaders.signature: clickSigned.signature,
+                                  .contentType: "application/x-www-form-urlencoded"],
+                        body: ByteBuffer(string: click))
+                    #expect(approved.head.status == .ok)
                 }
 
                 var posted: [FakeSlack.Call] = []
@@ -61,6 +79,13 @@ struct ServeSlackEndToEndTests {
                     try await Task.sleep(for: .milliseconds(100))
                 }
                 #expect(posted.first?.arguments["channel"]?.stringValue == "C0PAYMENTS")
+                var reply: JSONValue? = nil
+                for _ in 0..<150 where reply == nil {
+                    reply = await fake.recorder.successful("chat.postMessage").map(\.arguments).first { $0["thread_ts"] != nil }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                let words = reply?["blocks"]?.allText ?? ""
+                #expect(words.contains("customers\n---------\n200"), "\(words)\n\(process.output)")
                 #expect(posted.first?.arguments["text"]?.stringValue?.hasPrefix("Query request #1 from Dev") == true)
                 #expect(process.output.contains("refused a Slack request"))
                 #expect(process.output.contains("signature does not match the body"))
@@ -68,6 +93,7 @@ struct ServeSlackEndToEndTests {
                 process.signal(SIGTERM)
                 #expect(await process.waitForExit() == 0)
             }
+        }
         }
     }
 }
