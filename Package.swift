@@ -119,6 +119,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // `scripts/benchmark`: CSV export through the engine beside psql's \copy.
+        .executableTarget(
+            name: "querygate-benchmark",
+            dependencies: [
+                "TargetEngines",
+                "QueryGateCore",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/QueryGateBenchmark",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "QueryGateCoreTests",
             dependencies: ["QueryGateCore"],

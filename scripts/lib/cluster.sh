@@ -1,0 +1,65 @@
+# Shared by scripts/test and scripts/benchmark: install what is missing, and run a throwaway PostgreSQL server.
+# Source it; then call `install_missing PACKAGES…` and `start_cluster`, which exports PORTAL_DB_* and PG* for it and
+# removes it when the calling script exits.
+
+log() { printf '%s: %s\n' "$(basename "$0")" "$*" >&2; }
+
+# Installs the Debian packages the project needs when they are missing (as root; anyone else is told what to run).
+install_missing() {
+  local missing=()
+  command -v pg_config >/dev/null 2>&1 || missing+=(libpq-dev)
+  command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
+  compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+  command -v python3 >/dev/null 2>&1 || missing+=(python3)
+  ((${#missing[@]})) || return 0
+  if [ "$(id -u)" != 0 ]; then
+    log "missing: ${missing[*]}. Install them with: sudo apt-get install -y ${missing[*]}"
+    exit 1
+  fi
+  log "installing ${missing[*]}"
+  # Debian's postgresql package would create and start a system-wide cluster; the scripts bring their own.
+  mkdir -p /etc/postgresql-common
+  grep -qs '^create_main_cluster' /etc/postgresql-common/createcluster.conf \
+    || echo 'create_main_cluster = false' >> /etc/postgresql-common/createcluster.conf
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Starts a cluster on a free loopback port, as `postgres` when we are root (PostgreSQL refuses to run as root),
+# with a random scram password.
+start_cluster() {
+  bindir=$(pg_config --bindir)
+  [ -x "$bindir/initdb" ] || bindir=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+  workdir=$(mktemp -d /tmp/querygate-pg.XXXXXX)
+  as_server=()
+  if [ "$(id -u)" = 0 ]; then
+    chown postgres "$workdir"
+    as_server=(runuser -u postgres --)
+  fi
+  chmod 700 "$workdir"
+  trap stop_cluster EXIT
+
+  local password port
+  password=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  printf '%s\n' "$password" > "$workdir/pwfile"
+  [ -z "${as_server[*]}" ] || chown postgres "$workdir/pwfile"
+  "${as_server[@]}" "$bindir/initdb" -D "$workdir/data" -U postgres --auth=scram-sha-256 --pwfile="$workdir/pwfile" \
+    -E UTF8 --locale=C.UTF-8 >"$workdir/initdb.log" 2>&1 || { cat "$workdir/initdb.log" >&2; exit 1; }
+
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  # Durability is worth nothing for a cluster that is deleted in a minute; speed is.
+  "${as_server[@]}" "$bindir/pg_ctl" -D "$workdir/data" -l "$workdir/server.log" -w -t 60 \
+    -o "-p $port -k $workdir -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    start >/dev/null || { cat "$workdir/server.log" >&2; exit 1; }
+  log "PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (data in $workdir)"
+
+  export PORTAL_DB_HOST=127.0.0.1 PORTAL_DB_PORT=$port PORTAL_DB_USER=postgres PORTAL_DB_PASSWORD=$password
+  export PORTAL_DB_NAME=postgres PORTAL_DB_SSLMODE=disable
+  export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres PGPASSWORD=$password
+}
+
+stop_cluster() {
+  "${as_server[@]}" "$bindir/pg_ctl" -D "$workdir/data" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$workdir"
+}
