@@ -84,7 +84,11 @@ struct OutboxTests {
             let first = SlackOutboxWorker(store: slack.store, slack: CountingSlack(slack.slack, stopAfter: 3), settings: .fast,
                                           logger: SlackHarness.quietLogger)
             let running = Task { try await first.run() }
-            try await Task.sleep(for: .milliseconds(300))
+            // Wait until it has spent its calls and hangs in the next one, however slow the machine.
+            for _ in 0..<600 where await Self.deliveredRequests(slack).count < 2 {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            try await Task.sleep(for: .milliseconds(200))
             running.cancel()
             try await running.value
             let afterFirst = await Self.deliveredRequests(slack)

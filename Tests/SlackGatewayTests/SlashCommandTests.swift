@@ -132,6 +132,9 @@ struct SlashCommandTests {
             #expect(update["ts"]?.stringValue == "1732460000.000101")
             #expect(update["blocks"]?.allText.contains("*Cancelled* by the requester") == true)
             #expect(update["blocks"]?.allText.contains("request.approve") == false)
+            let dm = await slack.fake.recorder.successful("chat.postMessage").last?.arguments
+            #expect(dm?["channel"]?.stringValue == "D0DEV0001")
+            #expect(dm?["text"]?.stringValue?.hasPrefix("🚫 Your request *#\(id)* on `pg-main/customer_db` was cancelled.") == true)
         }
     }
 

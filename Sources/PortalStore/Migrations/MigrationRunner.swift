@@ -191,10 +191,17 @@ public enum MigrationError: Error, CustomStringConvertible, Equatable {
     }
 }
 
+extension PortalStore {
+    /// A PostgreSQL error as one line, for logs: the server's message and SQLSTATE, or the client's error.
+    public static func errorDescription(_ error: any Error) -> String { PortalStore_describe(error) }
+}
+
 /// A PostgreSQL error as one line: the server's message and SQLSTATE, or the client's error.
-func describe(_ error: any Error) -> String {
+func describe(_ error: any Error) -> String { PortalStore_describe(error) }
+
+private func PortalStore_describe(_ error: any Error) -> String {
     if let transactionError = error as? PostgresTransactionError {
-        return describe(transactionError.closureError ?? transactionError.beginError ?? transactionError.commitError ?? error)
+        return PortalStore_describe(transactionError.closureError ?? transactionError.beginError ?? transactionError.commitError ?? error)
     }
     if let error = error as? PSQLError, let message = error.serverInfo?[.message] {
         let state = error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""

@@ -77,10 +77,8 @@ extension PortalStore {
             if decision == .approved {
                 try await connection.query("SELECT pg_notify(\(Self.executorChannel), \(String(requestID)))", logger: logger)
             }
-            if decision != .cancelled {
-                try await Self.enqueueDirectMessage(requestID: requestID, event: decision == .approved ? .approved : .rejected,
-                                                    on: connection, logger: logger)
-            }
+            let event: RequestEvent = decision == .approved ? .approved : decision == .rejected ? .rejected : .cancelled
+            try await Self.enqueueDirectMessage(requestID: requestID, event: event, on: connection, logger: logger)
             return .decided(decision)
         }
     }

@@ -94,6 +94,10 @@ extension PortalStore {
     /// transaction that holds the row's lock: concurrent workers (in this process or another replica) skip it,
     /// and a crash before the record leaves it pending rather than lost.
     ///
+    /// The row lock is `FOR NO KEY UPDATE`, not `FOR UPDATE`: a decision inserts update rows whose foreign key
+    /// points at the approval message's row (a `FOR KEY SHARE` check), and `FOR UPDATE` would block that while this
+    /// transaction waits for the decision's lock on the request: a deadlock (seen, 40P01).
+    ///
     /// A notification is due when its time has come, its parent message (for an update) has been delivered,
     /// and no older notification about the same parent is still waiting, so updates apply in order.
     ///
@@ -115,7 +119,7 @@ extension PortalStore {
                                   WHERE e.parent_id = n.parent_id AND e.id < n.id AND e.status = 'pending')
                 ORDER BY n.next_attempt_at, n.id
                 LIMIT 1
-                FOR UPDATE OF n SKIP LOCKED
+                FOR NO KEY UPDATE OF n SKIP LOCKED
                 """,
                 logger: logger
             )

@@ -78,7 +78,13 @@ public struct SlackRoutes: Sendable {
             logger.warning("refused a Slack request", metadata: ["reason": "\(error)", "path": "\(request.uri.path)"])
             return SlackResponses.plain(.unauthorized, "invalid Slack request signature")
         }
-        return try await handle(bytes)
+        do {
+            return try await handle(bytes)
+        } catch {
+            // Slack shows the user a generic failure; the log says what it was.
+            logger.error("a Slack request failed", metadata: ["path": "\(request.uri.path)", "error": "\(PortalStore.errorDescription(error))"])
+            return SlackResponses.plain(.internalServerError, "QueryGate could not handle this request; it has been logged")
+        }
     }
 
     /// The portal user behind a Slack account, or the message that tells a stranger how to get access.
