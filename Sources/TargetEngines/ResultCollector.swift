@@ -70,7 +70,9 @@ public final class CSVWriter {
     private static let flushAt = 64 * 1024
 
     public init(url: URL) throws {
-        FileManager.default.createFile(atPath: url.path, contents: nil, attributes: [.posixPermissions: 0o600])
+        guard FileManager.default.createFile(atPath: url.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+        }
         handle = try FileHandle(forWritingTo: url)
         try handle.truncate(atOffset: 0)
         buffer.reserveCapacity(Self.flushAt + 4096)

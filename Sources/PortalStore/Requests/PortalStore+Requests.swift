@@ -8,6 +8,8 @@ extension PortalStore {
         public let id: Int
         public let target: String
         public let podName: String
+        /// The pod's approval channel, where the request is posted.
+        public let channelID: String
         /// The pod's active managers; admins may decide too.
         public let approvers: [RequestDetails.Person]
     }
@@ -74,7 +76,7 @@ extension PortalStore {
             ).decode((String, String, String?).self).reduce(into: [RequestDetails.Person]()) {
                 $0.append(RequestDetails.Person(name: $1.0, email: $1.1, slackUserID: $1.2))
             }
-            return Submitted(id: id, target: request.target.description, podName: podName, approvers: approvers)
+            return Submitted(id: id, target: request.target.description, podName: podName, channelID: channel, approvers: approvers)
         }
     }
 

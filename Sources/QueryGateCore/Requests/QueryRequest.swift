@@ -1,27 +1,3 @@
-/// A request as stored: what was asked, by whom, against what, and where it stands.
-public struct QueryRequest: Sendable, Equatable {
-    public let id: Int
-    public let requesterID: Int
-    public let podID: Int
-    public let databaseID: Int
-    public let submissionType: SubmissionType
-    public let queryText: String
-    public let reason: String
-    public let status: RequestStatus
-
-    public init(id: Int, requesterID: Int, podID: Int, databaseID: Int, submissionType: SubmissionType, queryText: String,
-                reason: String, status: RequestStatus) {
-        self.id = id
-        self.requesterID = requesterID
-        self.podID = podID
-        self.databaseID = databaseID
-        self.submissionType = submissionType
-        self.queryText = queryText
-        self.reason = reason
-        self.status = status
-    }
-}
-
 /// One statement, or a script of several run as one transaction.
 public enum SubmissionType: String, Sendable, Codable, CaseIterable {
     case query

@@ -18,8 +18,8 @@ public enum RequestStatus: String, CaseIterable, Sendable, Codable {
         }
     }
 
-    /// The states this one may move to. Every transition in the stores is a conditional update whose
-    /// `WHERE status = …` comes from here, so the database and this table cannot disagree.
+    /// The states this one may move to. The stores' conditional updates (`WHERE status = 'pending'` for a
+    /// decision, `'approved'` for a claim, `'executing'` for an outcome) follow this table; change them together.
     public var successors: Set<RequestStatus> {
         switch self {
         case .pending: [.approved, .rejected, .cancelled, .expired]

@@ -51,12 +51,12 @@ public enum Modals {
     }
 
     /// What the form turns into once the request is recorded.
-    public static func submitted(_ submitted: PortalStore.Submitted, channelID: String) -> JSONValue {
+    public static func submitted(_ submitted: PortalStore.Submitted) -> JSONValue {
         [
             "type": "modal",
             "title": ["type": "plain_text", "text": "Request submitted"],
             "close": ["type": "plain_text", "text": "Done"],
-            "blocks": [Blocks.section(Replies.submitted(submitted, channelID: channelID))],
+            "blocks": [Blocks.section(Replies.submitted(submitted))],
         ]
     }
 

@@ -34,10 +34,10 @@ public enum Replies {
     }
 
     /// The immediate answer to a submission: its number, target, and who will decide.
-    public static func submitted(_ submitted: PortalStore.Submitted, channelID: String) -> String {
+    public static func submitted(_ submitted: PortalStore.Submitted) -> String {
         let approvers = submitted.approvers.map { Blocks.mention($0.slackUserID, name: $0.name) }
         let who = approvers.isEmpty ? "an admin" : approvers.joined(separator: ", ") + " (or an admin)"
-        return "Request *#\(submitted.id)* on `\(submitted.target)` is waiting for \(who) in <#\(channelID)>. "
+        return "Request *#\(submitted.id)* on `\(submitted.target)` is waiting for \(who) in <#\(submitted.channelID)>. "
             + "You will get a direct message when it is decided. `/query status \(submitted.id)` shows where it stands."
     }
 

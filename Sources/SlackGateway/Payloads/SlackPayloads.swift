@@ -1,16 +1,6 @@
 import Foundation
 import Logging
 
-/// The fields of a slash command that QueryGate uses (an `application/x-www-form-urlencoded` body).
-struct SlashCommand: Decodable, Sendable {
-    let user_id: String
-    let channel_id: String
-    let command: String
-    let text: String
-    let trigger_id: String?
-    let ssl_check: String?
-}
-
 /// A form body: field names to values, percent-decoded (`+` is a space), as Slack sends them.
 enum FormBody {
     static func fields(_ body: String) -> [String: String] {

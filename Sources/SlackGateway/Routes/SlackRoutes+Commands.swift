@@ -48,8 +48,7 @@ extension SlackRoutes {
             do {
                 let request = try NewRequest(target: target, queryText: query, reason: reason, submissionType: type)
                 let submitted = try await store.submit(request, by: user, via: .slack)
-                let channel = try await store.requestDetails(id: submitted.id)?.podChannelID ?? channelID
-                return SlackResponses.ephemeral(Replies.submitted(submitted, channelID: channel))
+                return SlackResponses.ephemeral(Replies.submitted(submitted))
             } catch let error as ValidationError {
                 return SlackResponses.ephemeral(error.message + "\n`/query help` shows every form.")
             }

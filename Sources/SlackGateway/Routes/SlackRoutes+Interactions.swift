@@ -90,9 +90,7 @@ extension SlackRoutes {
         do {
             let request = try NewRequest(target: target, queryText: query, reason: reason, submissionType: type)
             let submitted = try await store.submit(request, by: user, via: .slack)
-            let channel = try await store.requestDetails(id: submitted.id)?.podChannelID
-                ?? interaction.privateMetadata["channel_id"]?.stringValue ?? ""
-            return SlackResponses.json(["response_action": "update", "view": Modals.submitted(submitted, channelID: channel)])
+            return SlackResponses.json(["response_action": "update", "view": Modals.submitted(submitted)])
         } catch let error as ValidationError {
             let block = [fields.target.0, fields.query.0, fields.reason.0].contains(error.field) ? error.field : fields.reason.0
             return SlackResponses.viewErrors([block: error.message])
