@@ -32,6 +32,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.30.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
     ],
     targets: [
         // The domain core: models, validation, the request state machine. No I/O, no dependencies.
@@ -81,6 +83,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The portal's JSON API: JWT sessions and the request workflow.
+        .target(
+            name: "PortalAPI",
+            dependencies: [
+                "QueryGateCore",
+                "PortalStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Configuration, the embedded PostgreSQL, and the HTTP application (composition root).
         .target(
             name: "QueryGateServer",
@@ -89,6 +106,7 @@ let package = Package(
                 "PortalStore",
                 "SlackGateway",
                 "TargetEngines",
+                "PortalAPI",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -105,7 +123,9 @@ let package = Package(
                 "QueryGateCore",
                 "PortalStore",
                 "QueryGateServer",
+                "PortalAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -147,6 +167,7 @@ let package = Package(
                 "QueryGateCLI",
                 "QueryGateTestSupport",
                 "SlackGateway",
+                "PortalAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
@@ -175,6 +196,19 @@ let package = Package(
             swiftSettings: testSwiftSettings
         ),
         .testTarget(
+            name: "PortalAPITests",
+            dependencies: [
+                "PortalAPI",
+                "PortalStore",
+                "QueryGateServer",
+                "SlackGateway",
+                "QueryGateTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ],
+            swiftSettings: testSwiftSettings
+        ),
+        .testTarget(
             name: "TargetEnginesTests",
             dependencies: [
                 "TargetEngines",
@@ -190,7 +224,10 @@ let package = Package(
                 "PortalStore",
                 "QueryGateServer",
                 "SlackGateway",
+                "PortalAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -12,12 +12,17 @@ public struct CommandContext: Sendable {
     public var environment: [String: String]
     public var workingDirectory: URL
     public var output: any CommandOutput
+    public var input: any CommandInput
     public var actor: AuditActor
 
-    public init(environment: [String: String], workingDirectory: URL, output: any CommandOutput, actor: AuditActor) {
+    public init(
+        environment: [String: String], workingDirectory: URL, output: any CommandOutput, input: any CommandInput = TerminalInput(),
+        actor: AuditActor
+    ) {
         self.environment = environment
         self.workingDirectory = workingDirectory
         self.output = output
+        self.input = input
         self.actor = actor
     }
 

@@ -34,7 +34,7 @@ struct ServeCommand: ContextualCommand {
 
         let client = PostgresClient(configuration: database.clientConfiguration, backgroundLogger: logger)
         let migrateFirst = configuration.autoMigrate || database.isEmbedded
-        let app = QueryGateApp.build(configuration: configuration, client: client, logger: logger) {
+        let app = try await QueryGateApp.build(configuration: configuration, client: client, logger: logger) {
             try await Self.prepareSchema(client: client, migrations: migrations, apply: migrateFirst, logger: logger)
         }
         try await app.runService()

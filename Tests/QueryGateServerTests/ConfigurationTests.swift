@@ -20,6 +20,13 @@ struct ConfigurationTests {
         #expect(configuration.slack.apiURL.absoluteString == "https://slack.com/api")
         #expect(configuration.dataDirectory.path == "/nonexistent-querygate-cwd/.querygate")
         #expect(configuration.autoMigrate)
+        #expect(configuration.jwt.bcryptCost == 12)
+        #expect(configuration.corsOrigins.isEmpty)
+    }
+
+    @Test func corsOriginsAreAListOfExactOrigins() throws {
+        let configuration = try Self.load(["QUERYGATE_CORS_ORIGINS": "https://Portal.example.com, http://localhost:5173,"])
+        #expect(configuration.corsOrigins == ["https://portal.example.com", "http://localhost:5173"])
     }
 
     @Test func theSeedsVariablesDescribeAnExternalPortalDatabase() throws {
@@ -61,6 +68,10 @@ struct ConfigurationTests {
         (["SLACK_API_URL": "ftp://slack.example"], "SLACK_API_URL"),
         (["QUERYGATE_LOG_LEVEL": "loud"], "QUERYGATE_LOG_LEVEL"),
         (["QUERYGATE_AUTO_MIGRATE": "maybe"], "QUERYGATE_AUTO_MIGRATE"),
+        (["QUERYGATE_BCRYPT_COST": "3"], "QUERYGATE_BCRYPT_COST"),
+        (["QUERYGATE_CORS_ORIGINS": "*"], "QUERYGATE_CORS_ORIGINS"),
+        (["QUERYGATE_CORS_ORIGINS": "https://portal.example.com/app"], "QUERYGATE_CORS_ORIGINS"),
+        (["QUERYGATE_CORS_ORIGINS": "portal.example.com"], "QUERYGATE_CORS_ORIGINS"),
     ])
     func badValues(environment: [String: String], variable: String) {
         do {

@@ -50,12 +50,3 @@ struct HealthRoutesTests {
         }
     }
 }
-
-/// A Slack that is never reached: health checks make no Web API calls.
-struct NoSlack: SlackWebAPI {
-    func call(_ method: String, _ arguments: JSONValue) async -> SlackCallResult { .transient("no Slack in this test") }
-    func call(_ method: String, form: [String: String]) async -> SlackCallResult { .transient("no Slack in this test") }
-    func upload(to url: String, length: Int, next: @escaping @Sendable () async throws -> ByteBuffer?) async -> SlackCallResult {
-        .transient("no Slack in this test")
-    }
-}

@@ -16,13 +16,14 @@ public final class ChildProcess: Sendable {
     /// Set once the process has been reaped, after which its pid may belong to somebody else.
     private let reaped = Mutex(false)
 
-    /// Starts `arguments[0]` with exactly `environment` (nothing inherited), in `directory`.
-    public init(_ arguments: [String], environment: [String: String], directory: URL) throws {
+    /// Starts `arguments[0]` with exactly `environment` (nothing inherited), in `directory`, reading the file
+    /// `standardInput`.
+    public init(_ arguments: [String], environment: [String: String], directory: URL, standardInput: String = "/dev/null") throws {
         outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("qg-child-\(UUID().uuidString).log").path
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 0, standardInput, O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
 

@@ -204,3 +204,14 @@ public struct FakeSlack: Sendable {
         }
     }
 }
+
+/// A Slack that is never reached: every call fails as if Slack were down, for tests that must not talk to it.
+public struct NoSlack: SlackWebAPI {
+    public init() {}
+
+    public func call(_ method: String, _ arguments: JSONValue) async -> SlackCallResult { .transient("no Slack in this test") }
+    public func call(_ method: String, form: [String: String]) async -> SlackCallResult { .transient("no Slack in this test") }
+    public func upload(to url: String, length: Int, next: @escaping @Sendable () async throws -> ByteBuffer?) async -> SlackCallResult {
+        .transient("no Slack in this test")
+    }
+}

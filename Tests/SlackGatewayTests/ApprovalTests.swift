@@ -7,10 +7,10 @@ import Testing
 
 @Suite("Approving and rejecting in Slack")
 struct ApprovalTests {
-    typealias People = SlackHarness.People
+    typealias People = AppHarness.People
 
     @Test func anApprovalUpdatesTheMessageInPlaceAndTellsTheRequester() async throws {
-        try await SlackHarness.run { slack in
+        try await AppHarness.run { slack in
             let id = try await slack.submit()
             try await slack.deliverOutbox()
             let click = try await slack.click("request.approve", request: id, as: People.maria)
@@ -42,7 +42,7 @@ struct ApprovalTests {
         (People.stranger, "You do not have a QueryGate account yet"),
     ])
     func refusedApprovers(user: String, explanation: String) async throws {
-        try await SlackHarness.run { slack in
+        try await AppHarness.run { slack in
             let id = try await slack.submit()
             try await slack.deliverOutbox()
             for action in ["request.approve", "request.reject"] {
@@ -64,7 +64,7 @@ struct ApprovalTests {
     }
 
     @Test func dangerousRequestsShowTheirWarningsToTheApprover() async throws {
-        try await SlackHarness.run { slack in
+        try await AppHarness.run { slack in
             _ = try await slack.reply("script pg-main/customer_db cleanup ```UPDATE orders SET note = 'x' WHERE id = 1; DELETE FROM order_items```",
                                       as: People.dev)
             try await slack.deliverOutbox()
@@ -74,7 +74,7 @@ struct ApprovalTests {
     }
 
     @Test func anAdminApprovesAnyPodsRequest() async throws {
-        try await SlackHarness.run { slack in
+        try await AppHarness.run { slack in
             let id = try await slack.submit()
             _ = try await slack.click("request.approve", request: id, as: People.ada)
             #expect(try await slack.status(of: id) == .approved)
@@ -82,7 +82,7 @@ struct ApprovalTests {
     }
 
     @Test func twentySimultaneousClicksGiveExactlyOneApproval() async throws {
-        try await SlackHarness.run { slack in
+        try await AppHarness.run { slack in
             let id = try await slack.submit()
             try await slack.deliverOutbox()
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -107,7 +107,7 @@ struct ApprovalTests {
     }
 
     @Test func aClickOnAnOldMessageLearnsTheRealState() async throws {
-        try await SlackHarness.run { slack in
+        try await AppHarness.run { slack in
             let id = try await slack.submit()
             _ = try await slack.reply("cancel \(id)", as: People.dev)
             _ = try await slack.click("request.approve", request: id, as: People.maria)
@@ -119,7 +119,7 @@ struct ApprovalTests {
     }
 
     @Test func rejectingAsksForAReasonThenUpdatesTheMessageAndTellsTheRequester() async throws {
-        try await SlackHarness.run { slack in
+        try await AppHarness.run { slack in
             let id = try await slack.submit()
             try await slack.deliverOutbox()
             #expect(try await slack.click("request.reject", request: id, as: People.maria).status == .ok)
@@ -152,7 +152,7 @@ struct ApprovalTests {
     }
 
     @Test func aRejectionSubmittedAfterSomeoneApprovedIsRefusedInTheForm() async throws {
-        try await SlackHarness.run { slack in
+        try await AppHarness.run { slack in
             let id = try await slack.submit()
             _ = try await slack.click("request.reject", request: id, as: People.maria)
             _ = try await slack.click("request.approve", request: id, as: People.ada)

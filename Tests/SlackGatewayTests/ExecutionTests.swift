@@ -13,7 +13,7 @@ import Testing
 /// From `/query` to the result in the thread, on the real portal and a real target database.
 @Suite("Running approved requests end to end")
 struct ExecutionTests {
-    typealias People = SlackHarness.People
+    typealias People = AppHarness.People
 
     static let threadPool: NIOThreadPool = {
         let pool = NIOThreadPool(numberOfThreads: 4)
@@ -23,16 +23,16 @@ struct ExecutionTests {
 
     /// The harness, plus a copy of the sample target registered as `pg-main/<its name>` with credentials in the
     /// executor's environment.
-    static func run(_ body: @Sendable @escaping (SlackHarness, TestDatabase) async throws -> Void) async throws {
+    static func run(_ body: @Sendable @escaping (AppHarness, TestDatabase) async throws -> Void) async throws {
         try await TestDatabase.withTarget { target in
-            try await SlackHarness.run { slack in
+            try await AppHarness.run { slack in
                 try await slack.store.addDatabase(instance: InstanceName("pg-main"), name: DatabaseName(target.name), description: nil, by: .system)
                 try await body(slack, target)
             }
         }
     }
 
-    static func executor(_ slack: SlackHarness, _ target: TestDatabase, id: String = "test-executor", lease: Duration = .seconds(30),
+    static func executor(_ slack: AppHarness, _ target: TestDatabase, id: String = "test-executor", lease: Duration = .seconds(30),
                          limits: ExecutionLimits = ExecutionLimits(), credentials: [String: String]? = nil) -> RequestExecutor {
         var settings = RequestExecutor.Settings()
         settings.executorID = id
@@ -42,11 +42,11 @@ struct ExecutionTests {
             "PG_INSTANCE_1_HOST": target.server.host, "PG_INSTANCE_1_PORT": String(target.server.port),
             "PG_INSTANCE_1_USER": target.server.user, "PG_INSTANCE_1_PASSWORD": target.server.password,
         ]
-        return RequestExecutor(store: slack.store, postgres: PostgresEngine(threadPool: threadPool, limits: limits, logger: SlackHarness.quietLogger),
-                               settings: settings, logger: SlackHarness.quietLogger)
+        return RequestExecutor(store: slack.store, postgres: PostgresEngine(threadPool: threadPool, limits: limits, logger: AppHarness.quietLogger),
+                               settings: settings, logger: AppHarness.quietLogger)
     }
 
-    static func submitAndApprove(_ slack: SlackHarness, _ target: TestDatabase, _ query: String, script: Bool = false) async throws -> Int {
+    static func submitAndApprove(_ slack: AppHarness, _ target: TestDatabase, _ query: String, script: Bool = false) async throws -> Int {
         let text = try await slack.reply("\(script ? "script " : "")pg-main/\(target.name) checking ```\(query)```", as: People.dev)
         guard let range = text.range(of: "*#"), let id = Int(text[range.upperBound...].prefix { $0.isNumber }) else {
             throw HarnessError("submission failed: \(text)")
@@ -56,7 +56,7 @@ struct ExecutionTests {
     }
 
     /// The thread replies Slack received for the approval message with `ts`.
-    static func threadReplies(_ slack: SlackHarness) async -> [JSONValue] {
+    static func threadReplies(_ slack: AppHarness) async -> [JSONValue] {
         await slack.fake.recorder.successful("chat.postMessage").map(\.arguments).filter { $0["thread_ts"] != nil }
     }
 
@@ -239,8 +239,8 @@ struct ExecutionTests {
                 "PG_INSTANCE_1_USER": target.server.user, "PG_INSTANCE_1_PASSWORD": target.server.password,
             ]
             let executor = RequestExecutor(store: slack.store, postgres: PostgresEngine(threadPool: Self.threadPool, limits: ExecutionLimits(),
-                                                                                         logger: SlackHarness.quietLogger),
-                                           settings: settings, logger: SlackHarness.quietLogger)
+                                                                                         logger: AppHarness.quietLogger),
+                                           settings: settings, logger: AppHarness.quietLogger)
             let running = Task { try await executor.run() }
             defer { running.cancel() }
             // Let the first poll find nothing and the listener subscribe.

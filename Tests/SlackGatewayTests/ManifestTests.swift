@@ -11,7 +11,7 @@ struct ManifestTests {
         let paths = Set(manifest.components(separatedBy: marker).dropFirst().map { String($0.prefix { !$0.isWhitespace }) })
         #expect(paths == ["/slack/commands", "/slack/interactions"])
         #expect(manifest.contains("command: /query"))
-        try await SlackHarness.run { slack in
+        try await AppHarness.run { slack in
             for path in paths {
                 // Unsigned: a served route refuses with 401, an unknown one would answer 404.
                 let response = try await slack.post(path, body: "x=1", headers: [:])

@@ -7,10 +7,10 @@ import Testing
 
 @Suite("The Slack outbox")
 struct OutboxTests {
-    typealias People = SlackHarness.People
+    typealias People = AppHarness.People
 
     /// The approval messages Slack accepted, by request number, in the order they arrived.
-    static func deliveredRequests(_ slack: SlackHarness) async -> [String] {
+    static func deliveredRequests(_ slack: AppHarness) async -> [String] {
         await slack.fake.recorder.successful("chat.postMessage").compactMap { call in
             guard let text = call.arguments["text"]?.stringValue, text.hasPrefix("Query request #") else { return nil }
             return String(text.dropFirst("Query request #".count).prefix { $0.isNumber })
@@ -18,7 +18,7 @@ struct OutboxTests {
     }
 
     @Test func aBurstOf429sAndARunOf500sDeliverEveryMessageOnce() async throws {
-        try await SlackHarness.run { slack in
+        try await AppHarness.run { slack in
             for index in 1...6 { _ = try await slack.submit("SELECT \(index)") }
             await slack.fake.recorder.script("chat.postMessage", [
                 .rateLimited(retryAfter: 1), .serverError, .serverError, .rateLimited(retryAfter: 1), .serverError, .error("internal_error"),
@@ -34,7 +34,7 @@ struct OutboxTests {
     }
 
     @Test func errorsThatWillNeverSucceedAreRecordedOnceAndNotRetried() async throws {
-        try await SlackHarness.run { slack in
+        try await AppHarness.run { slack in
             let id = try await slack.submit()
             await slack.fake.recorder.script("chat.postMessage", [.error("channel_not_found")])
             _ = try await slack.click("request.approve", request: id, as: People.maria)
@@ -52,7 +52,7 @@ struct OutboxTests {
     }
 
     @Test func aTransientErrorGivesUpAfterTheLastAttempt() async throws {
-        try await SlackHarness.run { slack in
+        try await AppHarness.run { slack in
             _ = try await slack.submit()
             await slack.fake.recorder.script("chat.postMessage", Array(repeating: .serverError, count: 3))
             var settings = SlackOutboxWorker.Settings.fast
@@ -64,7 +64,7 @@ struct OutboxTests {
     }
 
     @Test func updatesWaitForTheirMessageAndApplyInOrder() async throws {
-        try await SlackHarness.run { slack in
+        try await AppHarness.run { slack in
             let id = try await slack.submit()
             _ = try await slack.click("request.approve", request: id, as: People.maria)
             try await slack.deliverOutbox()
@@ -77,12 +77,12 @@ struct OutboxTests {
 
     @Test(.timeLimit(.minutes(1)))
     func aRestartMidOutboxLosesAndDuplicatesNothing() async throws {
-        try await SlackHarness.run { slack in
+        try await AppHarness.run { slack in
             for index in 1...8 { _ = try await slack.submit("SELECT \(index)") }
             // The first gateway delivers a few, then stops in the middle of a call.
             await slack.fake.recorder.script("chat.postMessage", [.serverError])
             let first = SlackOutboxWorker(store: slack.store, slack: CountingSlack(slack.slack, stopAfter: 3), settings: .fast,
-                                          logger: SlackHarness.quietLogger)
+                                          logger: AppHarness.quietLogger)
             let running = Task { try await first.run() }
             // Wait until it has spent its calls and hangs in the next one, however slow the machine.
             for _ in 0..<600 where await Self.deliveredRequests(slack).count < 2 {

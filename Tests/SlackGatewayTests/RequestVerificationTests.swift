@@ -68,8 +68,8 @@ struct RequestVerificationTests {
     }
 
     @Test func refusedRequestsGet401AndChangeNothing() async throws {
-        try await SlackHarness.run { slack in
-            let body = SlackSigner.slashCommandBody(text: "pg-main/customer_db why ```SELECT 1```", user: SlackHarness.People.dev)
+        try await AppHarness.run { slack in
+            let body = SlackSigner.slashCommandBody(text: "pg-main/customer_db why ```SELECT 1```", user: AppHarness.People.dev)
             let good = slack.signer.headers(for: body)
             let stale = slack.signer.headers(for: body, at: Date().addingTimeInterval(-330))
             let future = slack.signer.headers(for: body, at: Date().addingTimeInterval(330))
@@ -97,7 +97,7 @@ struct RequestVerificationTests {
     }
 
     @Test func oversizedBodiesGet413BeforeBeingReadWhole() async throws {
-        try await SlackHarness.run { slack in
+        try await AppHarness.run { slack in
             let body = "text=" + String(repeating: "a", count: SlackRoutes.maximumBodySize + 1)
             let response = try await slack.post("/slack/commands", body: body)
             #expect(response.status == .contentTooLarge)
@@ -105,7 +105,7 @@ struct RequestVerificationTests {
     }
 
     @Test func sslChecksAndURLVerificationAreAnswered() async throws {
-        try await SlackHarness.run { slack in
+        try await AppHarness.run { slack in
             let ssl = try await slack.post("/slack/commands", body: "ssl_check=1&token=x&user_id=U0DEV0001&channel_id=C1")
             #expect(ssl.status == .ok)
             #expect(ssl.body.readableBytes == 0)

@@ -6,10 +6,10 @@ import Testing
 
 @Suite("/query in Slack")
 struct SlashCommandTests {
-    typealias People = SlackHarness.People
+    typealias People = AppHarness.People
 
     @Test func anInlineRequestIsRecordedAndPostedToThePodsChannelWithButtons() async throws {
-        try await SlackHarness.run { slack in
+        try await AppHarness.run { slack in
             let (response, json) = try await slack.command(
                 "pg-main/customer_db Ticket 4711: yesterday's sign-ups ```SELECT id, email FROM customers WHERE id &lt; 10```", as: People.dev)
             #expect(response.status == .ok)
@@ -48,7 +48,7 @@ struct SlashCommandTests {
     }
 
     @Test func aVeryLongQueryIsShortenedToFitSlacksLimits() async throws {
-        try await SlackHarness.run { slack in
+        try await AppHarness.run { slack in
             let query = "SELECT " + (1...2_500).map { "c\($0)" }.joined(separator: ", ") + " FROM customers"
             #expect(query.count > 3000 && query.count < NewRequest.maximumQueryLength)
             let id = try await slack.submit(query)
@@ -61,7 +61,7 @@ struct SlashCommandTests {
     }
 
     @Test func strangersAndDeactivatedUsersAreToldHowToGetAccessAndNothingHappens() async throws {
-        try await SlackHarness.run { slack in
+        try await AppHarness.run { slack in
             let stranger = try await slack.reply("pg-main/customer_db why ```SELECT 1```", as: People.stranger)
             #expect(stranger.hasPrefix("You do not have a QueryGate account yet."))
             let olga = try await slack.reply("pg-main/customer_db why ```SELECT 1```", as: People.olga)
@@ -80,7 +80,7 @@ struct SlashCommandTests {
         ("selcet 1", "I don't know `selcet`"),
     ])
     func badRequests(text: String, expected: String) async throws {
-        try await SlackHarness.run { slack in
+        try await AppHarness.run { slack in
             let reply = try await slack.reply(text, as: People.dev)
             #expect(reply.contains(expected), "\(reply)")
             #expect(reply.hasSuffix("`/query help` shows every form."))
@@ -89,7 +89,7 @@ struct SlashCommandTests {
     }
 
     @Test func helpExplainsEveryForm() async throws {
-        try await SlackHarness.run { slack in
+        try await AppHarness.run { slack in
             let help = try await slack.reply("help", as: People.dev)
             for form in ["`/query` opens a form", "`/query pg-main/customer_db <reason>", "`/query script", "one transaction",
                          "`/query list`", "`/query status 42`", "`/query cancel 42`", "mongosh"] {
@@ -99,7 +99,7 @@ struct SlashCommandTests {
     }
 
     @Test func listAndStatusShowOnlyWhatTheUserMaySee() async throws {
-        try await SlackHarness.run { slack in
+        try await AppHarness.run { slack in
             let id = try await slack.submit("SELECT 1", reason: "first")
             _ = try await slack.submit("SELECT 2", reason: "second")
             let list = try await slack.reply("list", as: People.dev)
@@ -119,7 +119,7 @@ struct SlashCommandTests {
     }
 
     @Test func cancellingIsForTheRequesterOfAPendingRequest() async throws {
-        try await SlackHarness.run { slack in
+        try await AppHarness.run { slack in
             let id = try await slack.submit()
             try await slack.deliverOutbox()
             #expect(try await slack.reply("cancel \(id)", as: People.maria) == "You cannot do that to request #\(id): only the person who made a request can cancel it.")
@@ -139,7 +139,7 @@ struct SlashCommandTests {
     }
 
     @Test func theFormOpensAtOnceOffersTargetsAndValidatesItsFields() async throws {
-        try await SlackHarness.run { slack in
+        try await AppHarness.run { slack in
             let (response, _) = try await slack.command("", as: People.dev, triggerID: "1111.2222.form")
             #expect(response.status == .ok)
             let opened = try #require(await slack.fake.recorder.successful("views.open").first?.arguments)

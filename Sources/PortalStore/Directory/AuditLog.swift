@@ -36,12 +36,13 @@ extension PortalStore {
         }
     }
 
-    /// The newest audit rows, newest first: what an operator reads to see who did what.
-    public func recentAuditEntries(limit: Int = 50) async throws -> [AuditRecord] {
+    /// The newest audit rows (older than row `before`, when given), newest first: what an operator reads to
+    /// see who did what.
+    public func recentAuditEntries(limit: Int = 50, before: Int? = nil) async throws -> [AuditRecord] {
         let rows = try await client.query(
             """
             SELECT id, actor_label, source, action, entity_type, entity_id, details::text, created_at
-            FROM audit_logs ORDER BY id DESC LIMIT \(limit)
+            FROM audit_logs WHERE \(before)::bigint IS NULL OR id < \(before) ORDER BY id DESC LIMIT \(limit)
             """,
             logger: logger
         )

@@ -82,17 +82,76 @@ extension PortalStore {
 
     /// Everything about one request, or nil if there is none with that id.
     public func requestDetails(id: Int) async throws -> RequestDetails? {
-        try await requestDetails(where: "WHERE r.id = $1", id).first
+        var condition = RequestConditions()
+        condition.add("r.id = ?", id)
+        return try await requestDetails(condition, limit: 1).first
     }
 
     /// The newest requests of one user, newest first.
     public func recentRequests(ofUser userID: Int, limit: Int = 10) async throws -> [RequestDetails] {
-        Array(try await requestDetails(where: "WHERE r.requester_id = $1", userID).prefix(limit))
+        var condition = RequestConditions()
+        condition.add("r.requester_id = ?", userID)
+        return try await requestDetails(condition, limit: limit)
     }
 
-    private func requestDetails(where condition: StaticString, _ value: Int) async throws -> [RequestDetails] {
-        var bindings = PostgresBindings()
-        bindings.append(value)
+    /// One page of the requests `user` may see (theirs; their pod's if a manager; all if an admin) that match
+    /// `filter`, newest first, and whether there are more after it.
+    public func listRequests(
+        _ filter: RequestFilter, visibleTo user: User, page: PageRequest
+    ) async throws -> (requests: [RequestDetails], hasMore: Bool) {
+        var condition = RequestConditions()
+        switch user.role {
+        case .admin: break
+        case .manager:
+            if let podID = user.podID {
+                condition.add("(r.pod_id = ? OR r.requester_id = ?)", podID, user.id)
+            } else {
+                condition.add("r.requester_id = ?", user.id)
+            }
+        case .developer: condition.add("r.requester_id = ?", user.id)
+        }
+        if let status = filter.status { condition.add("r.status = ?", status.rawValue) }
+        if let pod = filter.pod { condition.add("p.name = ?", pod.rawValue) }
+        switch filter.database {
+        case .target(let path): condition.add("i.name = ? AND d.name = ?", path.instance.rawValue, path.database.rawValue)
+        case .named(let name): condition.add("d.name = ?", name.rawValue)
+        case nil: break
+        }
+        if let submitter = filter.submitter { condition.add("u.email = ?", submitter.rawValue) }
+        if let from = filter.submittedFrom { condition.add("r.created_at >= ?", from) }
+        if let before = filter.submittedBefore { condition.add("r.created_at < ?", before) }
+        if let after = page.after { condition.add("r.id < ?", after) }
+        let found = try await requestDetails(condition, limit: page.size + 1)
+        return (Array(found.prefix(page.size)), found.count > page.size)
+    }
+
+    /// A WHERE clause assembled from fixed SQL fragments and bound values: no value ever becomes SQL text.
+    struct RequestConditions {
+        private(set) var clauses: [String] = []
+        private(set) var bindings = PostgresBindings()
+
+        /// Appends one clause, written here with a `?` for each value; the values are bound as `$n`, in order.
+        mutating func add(_ fragment: StaticString, _ values: any PostgresDynamicTypeEncodable...) {
+            var clause = ""
+            var remaining = values[...]
+            for character in "\(fragment)" {
+                if character == "?", let value = remaining.popFirst() {
+                    bindings.append(value)
+                    clause += "$\(bindings.count)"
+                } else {
+                    clause.append(character)
+                }
+            }
+            precondition(remaining.isEmpty, "more values than placeholders in \(fragment)")
+            clauses.append(clause)
+        }
+
+        var sql: String { clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ") }
+    }
+
+    private func requestDetails(_ condition: RequestConditions, limit: Int) async throws -> [RequestDetails] {
+        var bindings = condition.bindings
+        bindings.append(limit)
         let sql = """
             SELECT r.id, r.status, r.submission_type, r.query_text, r.reason, i.name || '/' || d.name, i.type,
                    u.name, u.email, u.slack_user_id, p.name, p.slack_channel_id,
@@ -108,9 +167,9 @@ extension PortalStore {
             JOIN pods p ON p.id = r.pod_id
             LEFT JOIN users a ON a.id = r.approved_by
             LEFT JOIN users x ON x.id = r.rejected_by
-            \(condition)
+            \(condition.sql)
             ORDER BY r.id DESC
-            LIMIT 100
+            LIMIT $\(bindings.count)
             """
         let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
         var details: [RequestDetails] = []

@@ -1,14 +1,17 @@
 import ArgumentParser
 import Foundation
+import NIOPosix
+import PortalAPI
 import PortalStore
 import QueryGateCore
+import QueryGateServer
 
 /// `querygate users`: the people who request and approve.
 struct UsersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "users",
-        abstract: "Add, list, activate and deactivate portal users.",
-        subcommands: [Add.self, List.self, Deactivate.self, Activate.self]
+        abstract: "Add, list, activate and deactivate portal users, and set their portal passwords.",
+        subcommands: [Add.self, List.self, Deactivate.self, Activate.self, SetPassword.self]
     )
 
     struct Add: ContextualCommand {
@@ -74,6 +77,50 @@ struct UsersCommand: AsyncParsableCommand {
             let email = try EmailAddress(email)
             try await context.withStore { store in try await store.setUserActive(email: email, active: true, by: context.actor) }
             context.output.line("Activated \(email).")
+        }
+    }
+
+    struct SetPassword: ContextualCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set-password",
+            abstract: "Set a user's password for the web portal (asked at the terminal, never taken as an argument).",
+            discussion: """
+                Asks twice, with echo off. For scripts, pipe it in: printf '%s\\n' "$PASSWORD" | querygate users set-password --email maria@example.com --password-stdin
+                Every session the user has open stays open; they end with /api/v1/auth/logout-all.
+                """
+        )
+
+        @Option(help: "The user's e-mail address.") var email: String
+        @Flag(name: .customLong("password-stdin"), help: "Read the password from the first line of standard input.") var passwordStdin = false
+
+        func run(in context: CommandContext) async throws {
+            let email = try EmailAddress(email)
+            let password = try readPassword(context.input)
+            guard password.count >= PasswordHasher.minimumLength else {
+                throw ValidationError(field: "password", "is \(password.count) characters long; use at least \(PasswordHasher.minimumLength)")
+            }
+            guard password.utf8.count <= PasswordHasher.maximumBytes else {
+                throw ValidationError(field: "password", "is longer than bcrypt reads (\(PasswordHasher.maximumBytes) bytes); use a shorter one")
+            }
+            let configuration = try context.configuration()
+            let hasher = try await PasswordHasher(threadPool: .singleton, cost: configuration.jwt.bcryptCost)
+            let hash = try await hasher.hash(password)
+            try await context.withStore { store in try await store.setPasswordHash(hash, for: email, by: context.actor) }
+            context.output.line("Set the portal password of \(email).")
+        }
+
+        private func readPassword(_ input: any CommandInput) throws -> String {
+            if passwordStdin {
+                guard let line = input.readLine() else { throw ValidationError(field: "password-stdin", "standard input was empty") }
+                return line
+            }
+            guard let first = input.readSecret(prompt: "New password for \(email): ") else {
+                throw ValidationError(field: "password", "there is no terminal to ask at: pipe the password in with --password-stdin")
+            }
+            guard input.readSecret(prompt: "Again, to be sure: ") == first else {
+                throw ValidationError(field: "password", "the two entries differ; nothing was changed")
+            }
+            return first
         }
     }
 }

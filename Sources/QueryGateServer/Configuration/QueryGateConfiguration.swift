@@ -18,6 +18,8 @@ public struct QueryGateConfiguration: Sendable {
     public var autoMigrate: Bool
     public var migrationsDirectory: URL?
     public var jwt: JWTSettings
+    /// Web origins (`https://portal.example.com`) whose pages may call the portal API from a browser (CORS).
+    public var corsOrigins: [String]
     public var slack: SlackSettings
     public var execution: ExecutionSettings
     /// The whole process environment, where target credentials are looked up by the names the instances give
@@ -36,6 +38,8 @@ public struct QueryGateConfiguration: Sendable {
         public var refreshSecret: Secret?
         public var accessTokenLifetime: Duration
         public var refreshTokenLifetimeDays: Int
+        /// bcrypt's cost (log2 of its rounds) for new password hashes.
+        public var bcryptCost: UInt8
     }
 
     public struct SlackSettings: Sendable {
@@ -70,8 +74,10 @@ public struct QueryGateConfiguration: Sendable {
                 secret: try reader.signingKey(Settings.jwtSecret),
                 refreshSecret: try reader.signingKey(Settings.jwtRefreshSecret),
                 accessTokenLifetime: try reader.duration(Settings.jwtAccessExpires) ?? .seconds(30 * 60),
-                refreshTokenLifetimeDays: try reader.integer(Settings.jwtRefreshExpiresDays, in: 1...365, meaning: "a number of days") ?? 7
+                refreshTokenLifetimeDays: try reader.integer(Settings.jwtRefreshExpiresDays, in: 1...365, meaning: "a number of days") ?? 7,
+                bcryptCost: UInt8(try reader.integer(Settings.bcryptCost, in: 4...16, meaning: "a bcrypt cost") ?? 12)
             ),
+            corsOrigins: try reader.origins(Settings.corsOrigins),
             slack: SlackSettings(
                 signingSecret: try reader.secret(Settings.slackSigningSecret),
                 botToken: try reader.slackBotToken(Settings.slackBotToken),
@@ -240,5 +246,20 @@ struct SettingsReader {
             throw ConfigurationError(key, "must be an http or https URL")
         }
         return url
+    }
+
+    /// A comma-separated list of exact origins: scheme, host and port only, never `*`.
+    func origins(_ key: String) throws(ConfigurationError) -> [String] {
+        guard let text = string(key) else { return [] }
+        var origins: [String] = []
+        for item in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
+            guard let url = URL(string: item), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), url.host != nil,
+                  url.path.isEmpty, url.query == nil, url.fragment == nil, url.user == nil
+            else {
+                throw ConfigurationError(key, "must list origins such as https://querygate.example.org (scheme, host and port; no path, no *)")
+            }
+            origins.append(item.lowercased())
+        }
+        return origins
     }
 }

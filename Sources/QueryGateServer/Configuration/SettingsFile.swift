@@ -57,12 +57,15 @@ enum Settings {
     static let maxRows = "QUERYGATE_MAX_ROWS"
     static let maxResultBytes = "QUERYGATE_MAX_RESULT_BYTES"
     static let executorConcurrency = "QUERYGATE_EXECUTOR_CONCURRENCY"
+    static let bcryptCost = "QUERYGATE_BCRYPT_COST"
+    static let corsOrigins = "QUERYGATE_CORS_ORIGINS"
 
     static let secrets: Set<String> = [portalPassword, jwtSecret, jwtRefreshSecret, slackSigningSecret, slackBotToken]
     static let known: Set<String> = [
         portalHost, portalPort, portalName, portalUser, portalPassword, portalSSLMode, jwtSecret, jwtRefreshSecret,
         jwtAccessExpires, jwtRefreshExpiresDays, slackSigningSecret, slackBotToken, slackAPIURL, host, port, logLevel,
-        dataDirectory, autoMigrate, migrationsDirectory, statementTimeout, maxRows, maxResultBytes, executorConcurrency,
+        dataDirectory, autoMigrate, migrationsDirectory, statementTimeout, maxRows, maxResultBytes, executorConcurrency, bcryptCost,
+        corsOrigins,
     ]
 
     /// Target credentials (`PG_INSTANCE_1_PASSWORD`, `MONGO_INSTANCE_1_URI`...) are named by the instances in the

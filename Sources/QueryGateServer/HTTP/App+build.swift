@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import PortalAPI
 import NIOPosix
 import PortalStore
 import PostgresNIO
@@ -11,11 +12,28 @@ import TargetEngines
 /// The composition root of the HTTP side: the routes and the services they need.
 public enum QueryGateApp {
     /// The routes QueryGate serves. Kept apart from `build` so router-level tests run them without a socket.
-    public static func router(store: PortalStore, slack: SlackRoutes) -> Router<BasicRequestContext> {
-        let router = Router()
+    public static func router(
+        store: PortalStore, slack: SlackRoutes, api: PortalAPI? = nil, corsOrigins: [String] = []
+    ) -> Router<QueryGateRequestContext> {
+        let router = Router(context: QueryGateRequestContext.self)
+        // First, so that it frames every /api/ answer, including paths no route matches.
+        router.add(middleware: APIMiddleware(allowedOrigins: corsOrigins))
         HealthRoutes(store: store).register(on: router)
         slack.register(on: router)
+        if let api { api.register(on: router) } else { PortalAPI.registerUnconfigured(on: router) }
         return router
+    }
+
+    /// The portal API as configured: off (503) without JWT_SECRET.
+    public static func portalAPI(configuration: QueryGateConfiguration, store: PortalStore, threadPool: NIOThreadPool, logger: Logger) async throws -> PortalAPI? {
+        guard let secret = configuration.jwt.secret else {
+            logger.notice("JWT_SECRET is not set: the portal API (/api/v1) is off")
+            return nil
+        }
+        let tokens = await TokenService(secret: secret.reveal(), accessLifetime: configuration.jwt.accessTokenLifetime,
+                                        refreshLifetimeDays: configuration.jwt.refreshTokenLifetimeDays)
+        let hasher = try await PasswordHasher(threadPool: threadPool, cost: configuration.jwt.bcryptCost)
+        return PortalAPI(store: store, tokens: tokens, hasher: hasher, logger: logger)
     }
 
     /// The Slack endpoints as configured: without a signing secret they refuse every request (503).
@@ -32,7 +50,7 @@ public enum QueryGateApp {
         client: PostgresClient,
         logger: Logger,
         beforeServing: @escaping @Sendable () async throws -> Void = {}
-    ) -> some ApplicationProtocol {
+    ) async throws -> some ApplicationProtocol {
         let store = PortalStore(client: client, logger: logger)
         let webAPI = HTTPSlackWebAPI(baseURL: configuration.slack.apiURL, token: configuration.slack.botToken?.reveal() ?? "", logger: logger)
         var services: [any Service] = [client]
@@ -49,8 +67,10 @@ public enum QueryGateApp {
         } else {
             logger.notice("SLACK_BOT_TOKEN is not set: Slack messages are queued in the portal database, not sent")
         }
+        let api = try await portalAPI(configuration: configuration, store: store, threadPool: .singleton, logger: logger)
         var app = Application(
-            router: router(store: store, slack: slackRoutes(configuration: configuration, store: store, webAPI: webAPI, logger: logger)),
+            router: router(store: store, slack: slackRoutes(configuration: configuration, store: store, webAPI: webAPI, logger: logger), api: api,
+                           corsOrigins: configuration.corsOrigins),
             configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: "querygate"),
             services: services,
             logger: logger

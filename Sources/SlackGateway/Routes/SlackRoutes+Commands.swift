@@ -32,7 +32,7 @@ extension SlackRoutes {
         case .list:
             return SlackResponses.ephemeral(Replies.list(try await store.recentRequests(ofUser: user.id)))
         case .status(let id):
-            guard let request = try await store.requestDetails(id: id), Self.may(user, see: request) else {
+            guard let request = try await store.requestDetails(id: id), RequestVisibility.allows(user, toSee: request) else {
                 return SlackResponses.ephemeral("There is no request #\(id) that you can see.")
             }
             let blocks = Replies.status(request)
@@ -64,14 +64,5 @@ extension SlackRoutes {
             return SlackResponses.ephemeral("The request form did not open (Slack said: \(result)). The one-line form works too: `/query help`.")
         }
         return SlackResponses.acknowledge()
-    }
-
-    /// A request is visible to its requester, to its pod's managers and to admins.
-    static func may(_ user: User, see request: RequestDetails) -> Bool {
-        switch user.role {
-        case .admin: true
-        case .manager: user.podName == request.podName || user.email == request.requester.email
-        case .developer: user.email == request.requester.email
-        }
     }
 }

@@ -1,0 +1,120 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import PortalStore
+import QueryGateCore
+
+/// `/api/v1/auth/…`: sign-in, token rotation, sign-out, and the user's sessions.
+struct AuthRoutes: Sendable {
+    let api: PortalAPI
+
+    /// Failed sign-ins allowed per account and per client address within `window`, before 429.
+    static let accountLimit = 5
+    static let addressLimit = 20
+    static let window: Duration = .seconds(15 * 60)
+
+    struct LoginBody: Decodable {
+        let email: String
+        let password: String
+        let device: String?
+    }
+
+    struct RefreshBody: Decodable {
+        let refresh_token: String
+        let device: String?
+    }
+
+    var routes: [APIRoute] {
+        [
+            APIRoute(.post, "auth/login") { request, context in try await login(request, context) },
+            APIRoute(.post, "auth/refresh") { request, context in try await refresh(request, context) },
+            APIRoute(.post, "auth/logout") { request, _ in
+                let caller = try await api.authenticate(request)
+                try await api.store.endSession(caller.session, of: caller.user, reason: "logout")
+                return Response(status: .noContent)
+            },
+            APIRoute(.post, "auth/logout-all") { request, _ in
+                let caller = try await api.authenticate(request)
+                try await api.store.endAllSessions(of: caller.user)
+                return Response(status: .noContent)
+            },
+            APIRoute(.get, "auth/sessions") { request, _ in
+                let caller = try await api.authenticate(request)
+                let sessions = try await api.store.liveSessions(of: caller.user.id)
+                return try PortalAPI.json(["sessions": sessions.map { SessionView($0, current: $0.id == caller.session) }])
+            },
+            APIRoute(.delete, "auth/sessions/:id") { request, context in
+                let caller = try await api.authenticate(request)
+                guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)),
+                      try await api.store.endSession(id, of: caller.user, reason: "ended by the user")
+                else { throw APIError.notFound }
+                return Response(status: .noContent)
+            },
+        ]
+    }
+
+    private func login(_ request: Request, _ context: QueryGateRequestContext) async throws -> Response {
+        let body = try await PortalAPI.decode(LoginBody.self, from: request)
+        let ip = context.clientAddress
+        let failures = try await api.store.recentLoginFailures(email: body.email, ip: ip, within: Self.window)
+        guard failures.account < Self.accountLimit, failures.address < Self.addressLimit else {
+            throw APIError.tooManyAttempts(retryAfter: Int(Self.window.components.seconds))
+        }
+        let account = try? EmailAddress(body.email)
+        let found = try await account.asyncMap { try await api.store.loginAccount(email: $0) } ?? nil
+        let matches = try await api.hasher.verify(body.password, against: found?.passwordHash)
+        guard matches, let user = found?.user, user.isActive else {
+            try await api.store.recordLoginFailure(email: body.email, ip: ip)
+            throw APIError.badCredentials
+        }
+        let refresh = TokenService.newRefreshToken()
+        let device = body.device ?? request.headers[.userAgent]
+        let session = try await api.store.startSession(
+            userID: user.id, email: user.email, tokenHash: refresh.hash, device: device.map { String($0.prefix(200)) }, ip: ip,
+            expiresAt: Date().addingTimeInterval(api.tokens.refreshLifetime.timeInterval))
+        return try await tokenPair(for: user, session: session, refreshToken: refresh.token)
+    }
+
+    private func refresh(_ request: Request, _ context: QueryGateRequestContext) async throws -> Response {
+        let body = try await PortalAPI.decode(RefreshBody.self, from: request)
+        let next = TokenService.newRefreshToken()
+        let rotation = try await api.store.rotateSession(
+            tokenHash: TokenService.hash(body.refresh_token), newTokenHash: next.hash,
+            device: (body.device ?? request.headers[.userAgent]).map { String($0.prefix(200)) }, ip: context.clientAddress,
+            expiresAt: Date().addingTimeInterval(api.tokens.refreshLifetime.timeInterval))
+        switch rotation {
+        case .rotated(let userID, let session):
+            guard let user = try await api.store.user(id: userID) else { throw APIError.unauthenticated }
+            return try await tokenPair(for: user, session: session, refreshToken: next.token)
+        case .reused:
+            throw APIError(.unauthorized, "refresh_token_reused",
+                           "this refresh token was already used, so the session has been ended everywhere it was open; sign in again")
+        case .refused:
+            throw APIError.unauthenticated
+        }
+    }
+
+    private func tokenPair(for user: User, session: UUID, refreshToken: String) async throws -> Response {
+        let access = try await api.tokens.accessToken(userID: user.id, session: session)
+        return try PortalAPI.json(TokenPair(
+            access_token: access, token_type: "Bearer", expires_in: Int(api.tokens.accessLifetime.components.seconds),
+            refresh_token: refreshToken, refresh_expires_in: Int(api.tokens.refreshLifetime.components.seconds),
+            user: UserView(user)))
+    }
+}
+
+struct TokenPair: Encodable {
+    let access_token: String
+    let token_type: String
+    let expires_in: Int
+    let refresh_token: String
+    let refresh_expires_in: Int
+    let user: UserView
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+import Hummingbird
+import PortalStore
+import QueryGateCore
+
+/// The current user, the targets a request can name, and (for admins) the audit log.
+struct DirectoryRoutes: Sendable {
+    let api: PortalAPI
+
+    var routes: [APIRoute] {
+        [
+            APIRoute(.get, "me") { request, _ in try PortalAPI.json(UserView(try await api.authenticate(request).user)) },
+            APIRoute(.get, "instances") { request, _ in
+                _ = try await api.authenticate(request)
+                _ = try QueryParameters(request, allowed: [])
+                let instances = try await api.store.listInstances()
+                return try PortalAPI.json(["instances": instances.map(InstanceView.init)])
+            },
+            // The list the Slack request form's picker shows: active databases on active instances.
+            APIRoute(.get, "databases") { request, _ in
+                _ = try await api.authenticate(request)
+                let query = try QueryParameters(request, allowed: ["search"])
+                let databases = try await api.store.searchTargets(query.string("search") ?? "")
+                return try PortalAPI.json(["databases": databases.map(DatabaseView.init)])
+            },
+            APIRoute(.get, "audit") { request, _ in
+                let caller = try await api.authenticate(request)
+                guard caller.user.role == .admin else { throw APIError.adminsOnly }
+                let query = try QueryParameters(request, allowed: ["limit", "cursor"])
+                let page = try PageRequest(size: try query.integer("limit") ?? PageRequest.defaultSize, after: try query.integer("cursor"))
+                let found = try await api.store.recentAuditEntries(limit: page.size + 1, before: page.after)
+                let entries = found.prefix(page.size)
+                return try PortalAPI.json(AuditList(
+                    entries: entries.map(AuditEntryView.init),
+                    next_cursor: found.count > page.size ? entries.last.map { String($0.id) } : nil))
+            },
+        ]
+    }
+}
+
+struct AuditList: Encodable {
+    let entries: [AuditEntryView]
+    let next_cursor: String?
+}

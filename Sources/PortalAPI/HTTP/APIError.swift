@@ -1,0 +1,44 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import QueryGateCore
+
+/// Every API error, as JSON with a stable code: `{"error": {"code": "…", "message": "…", "field": "…"}}`.
+/// Nothing internal (a stack trace, an SQL error of our own) ever reaches the body.
+public struct APIError: Error, Sendable, Equatable {
+    public let status: HTTPResponse.Status
+    public let code: String
+    public let message: String
+    public let field: String?
+    public var retryAfter: Int? = nil
+
+    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, field: String? = nil) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+    }
+
+    public static func badRequest(_ message: String, field: String?) -> APIError { APIError(.badRequest, "invalid_input", message, field: field) }
+    /// One answer for every way credentials can be wrong, so that it says nothing about which part was.
+    public static let unauthenticated = APIError(.unauthorized, "unauthenticated", "sign in again: the token is missing, expired or revoked")
+    public static let badCredentials = APIError(.unauthorized, "invalid_credentials", "wrong e-mail address or password")
+    public static let notFound = APIError(.notFound, "not_found", "there is no such resource, or none that you can see")
+    public static let adminsOnly = APIError(.forbidden, "forbidden", "only admins may do this")
+
+    static func tooManyAttempts(retryAfter seconds: Int) -> APIError {
+        var error = APIError(.tooManyRequests, "too_many_attempts", "too many failed sign-ins; try again in \(seconds / 60 + 1) minutes")
+        error.retryAfter = seconds
+        return error
+    }
+
+    var response: Response {
+        var error: [String: String] = ["code": code, "message": message]
+        error["field"] = field
+        let body = (try? JSONEncoder().encode(["error": error])) ?? Data()
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import PortalStore
+import QueryGateCore
+
+/// The portal's JSON API (`/api/v1`): the request workflow the Slack gateway serves, through the same store
+/// functions (so the same rules, audit rows and Slack messages), behind JWT sessions.
+///
+/// `openapi.yaml` beside the sources describes every route; a test keeps the two in step.
+public struct PortalAPI: Sendable {
+    /// API bodies are small (a query is at most 20,000 characters); anything larger is refused (413) before it
+    /// is read whole.
+    static let maximumBodySize = 256 * 1024
+
+    let store: PortalStore
+    let tokens: TokenService
+    let hasher: PasswordHasher
+    let logger: Logger
+
+    public init(store: PortalStore, tokens: TokenService, hasher: PasswordHasher, logger: Logger) {
+        self.store = store
+        self.tokens = tokens
+        self.hasher = hasher
+        self.logger = logger
+    }
+
+    /// Registers the routes. Put `APIMiddleware` on the router first: it turns their errors into JSON.
+    public func register(on router: Router<QueryGateRequestContext>) {
+        let api = router.group("api/v1")
+        for route in routes {
+            api.on(RouterPath(route.path), method: route.method, use: route.handler)
+        }
+    }
+
+    /// Every endpoint, in the order `openapi.yaml` lists them.
+    var routes: [APIRoute] {
+        AuthRoutes(api: self).routes + RequestRoutes(api: self).routes + DirectoryRoutes(api: self).routes
+    }
+
+    /// Answers 503 on every API route when no JWT_SECRET is configured.
+    public static func registerUnconfigured(on router: Router<QueryGateRequestContext>) {
+        let api = router.group("api/v1")
+        for method in [HTTPRequest.Method.get, .post, .delete] {
+            api.on("**", method: method) { _, _ -> Response in
+                throw APIError(.serviceUnavailable, "api_not_configured", "the portal API is off: set JWT_SECRET to turn it on")
+            }
+        }
+    }
+
+    /// The signed-in user behind the request's bearer token, and the session it belongs to.
+    func authenticate(_ request: Request) async throws -> (user: User, session: UUID) {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
+              let claims = await tokens.verify(String(header.dropFirst("Bearer ".count))),
+              let user = try await store.accessIsValid(userID: claims.userID, session: claims.session)
+        else { throw APIError.unauthenticated }
+        return (user, claims.session)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: maximumBodySize)
+        } catch is NIOTooManyBytesError {
+            throw APIError(.contentTooLarge, "payload_too_large", "the body is over \(maximumBodySize / 1024) KiB; a request's query is at most \(NewRequest.maximumQueryLength) characters")
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(body.readableBytesView))
+        } catch let error as DecodingError {
+            throw APIError.badRequest("the body is not the JSON this endpoint takes (\(describe(error)))", field: field(of: error))
+        }
+    }
+
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys]
+        var headers = headers
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    }
+
+    private static func field(of error: DecodingError) -> String? {
+        switch error {
+        case .keyNotFound(let key, _): key.stringValue
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context): context.codingPath.last?.stringValue
+        @unknown default: nil
+        }
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .keyNotFound(let key, _): "\(key.stringValue) is missing"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context): "\(context.codingPath.map(\.stringValue).joined(separator: ".")) has the wrong type"
+        case .dataCorrupted: "it is not valid JSON"
+        @unknown default: "it could not be read"
+        }
+    }
+}
