@@ -57,12 +57,19 @@ let package = Package(
             name: "CLibPQ",
             providers: [.apt(["libpq-dev"])]
         ),
+        // libmongoc and libbson, MongoDB's C driver (libmongoc-dev), for target databases.
+        .systemLibrary(
+            name: "CLibMongoc",
+            pkgConfig: "libmongoc-1.0",
+            providers: [.apt(["libmongoc-dev"])]
+        ),
         // The engines that run requests on target databases.
         .target(
             name: "TargetEngines",
             dependencies: [
                 "QueryGateCore",
                 "CLibPQ",
+                "CLibMongoc",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -43,6 +43,7 @@ struct ExecutionTests {
             "PG_INSTANCE_1_USER": target.server.user, "PG_INSTANCE_1_PASSWORD": target.server.password,
         ]
         return RequestExecutor(store: slack.store, postgres: PostgresEngine(threadPool: threadPool, limits: limits, logger: AppHarness.quietLogger),
+                               mongo: MongoEngine(threadPool: threadPool, limits: limits, logger: AppHarness.quietLogger),
                                settings: settings, logger: AppHarness.quietLogger)
     }
 
@@ -240,6 +241,7 @@ struct ExecutionTests {
             ]
             let executor = RequestExecutor(store: slack.store, postgres: PostgresEngine(threadPool: Self.threadPool, limits: ExecutionLimits(),
                                                                                          logger: AppHarness.quietLogger),
+                                           mongo: MongoEngine(threadPool: Self.threadPool, limits: ExecutionLimits(), logger: AppHarness.quietLogger),
                                            settings: settings, logger: AppHarness.quietLogger)
             let running = Task { try await executor.run() }
             defer { running.cancel() }

@@ -11,6 +11,9 @@ install_missing() {
   command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
   compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
   command -v python3 >/dev/null 2>&1 || missing+=(python3)
+  python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
+  command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+  pkg-config --exists libmongoc-1.0 2>/dev/null || missing+=(libmongoc-dev)
   ((${#missing[@]})) || return 0
   if [ "$(id -u)" != 0 ]; then
     log "missing: ${missing[*]}. Install them with: sudo apt-get install -y ${missing[*]}"

@@ -80,7 +80,7 @@ struct RequestView: Encodable {
         rejection_reason = request.rejectionReason
         created_at = request.createdAt
         decided_at = request.decidedAt
-        let assessment = RiskAnalysis.assess(sql: request.queryText)
+        let assessment = RiskAnalysis.assess(request.queryText, on: request.databaseType)
         risk = Risk(level: assessment.level.label, read_only: assessment.isReadOnly, warnings: assessment.warnings)
         if request.executionStartedAt == nil, request.outcome == nil {
             execution = nil

@@ -36,7 +36,9 @@ extension PortalStore {
                 throw ValidationError(field: "target", "there is no database \(request.target): pick one from the list in `/query`")
             }
             guard isActive else { throw ValidationError(field: "target", "\(request.target) is disabled: ask an admin") }
-            if type == DatabaseType.postgresql.rawValue, request.submissionType == .query {
+            if type == DatabaseType.mongodb.rawValue {
+                _ = try MongoRequest.validate(request.queryText, type: request.submissionType, database: request.target.database.rawValue)
+            } else if request.submissionType == .query {
                 let count = SQLScript.statements(in: request.queryText).count
                 guard count == 1 else {
                     throw ValidationError(

@@ -32,13 +32,15 @@ public struct RequestExecutor: Service {
 
     let store: PortalStore
     let postgres: PostgresEngine
+    let mongo: MongoEngine
     let settings: Settings
     let logger: Logger
     private let wake = WakeSignal()
 
-    public init(store: PortalStore, postgres: PostgresEngine, settings: Settings, logger: Logger) {
+    public init(store: PortalStore, postgres: PostgresEngine, mongo: MongoEngine, settings: Settings, logger: Logger) {
         self.store = store
         self.postgres = postgres
+        self.mongo = mongo
         self.settings = settings
         self.logger = logger
     }
@@ -121,7 +123,8 @@ public struct RequestExecutor: Service {
                 _ = try? await store.renewLease(requestID: claimed.id, executorID: settings.executorID, lease: settings.lease)
             }
         }
-        let exportURL = settings.spoolDirectory.appendingPathComponent("querygate-request-\(claimed.id)-\(UUID().uuidString.prefix(8)).csv")
+        let format = claimed.databaseType == .mongodb ? "jsonl" : "csv"
+        let exportURL = settings.spoolDirectory.appendingPathComponent("querygate-request-\(claimed.id)-\(UUID().uuidString.prefix(8)).\(format)")
         defer { try? FileManager.default.removeItem(at: exportURL) }
 
         let outcome = await run(claimed, exportURL: exportURL)
@@ -138,7 +141,7 @@ public struct RequestExecutor: Service {
         case (.postgresql, .environmentPrefix(let prefix)?):
             do {
                 let target = try PostgresTargetSettings.resolve(prefix: prefix.rawValue, database: claimed.databaseName, environment: settings.credentials)
-                let readOnly = RiskAnalysis.assess(sql: claimed.queryText).isReadOnly
+                let readOnly = RiskAnalysis.assess(claimed.queryText, on: .postgresql).isReadOnly
                 let job = PostgresEngine.Job(settings: target, sql: claimed.queryText, readOnly: readOnly, exportURL: exportURL)
                 switch await postgres.execute(job) {
                 case .success(let result): return .completed(result)
@@ -149,8 +152,20 @@ public struct RequestExecutor: Service {
             }
         case (.postgresql, _):
             return .failed(ExecutionFailure(message: "the instance names no credentials_env_prefix: an admin must fix it"))
+        case (.mongodb, .connectionStringVariable(let variable)?):
+            do {
+                let job = try MongoEngine.Job.resolve(
+                    variable: variable.rawValue, database: claimed.databaseName, script: claimed.queryText, exportURL: exportURL,
+                    environment: settings.credentials)
+                switch await mongo.execute(job) {
+                case .success(let result): return .completed(result)
+                case .failure(let failure): return .failed(failure)
+                }
+            } catch {
+                return .failed(error)
+            }
         case (.mongodb, _):
-            return .failed(ExecutionFailure(message: "MongoDB targets are not supported by this QueryGate yet"))
+            return .failed(ExecutionFailure(message: "the instance names no connection_string_env: an admin must fix it"))
         }
     }
 

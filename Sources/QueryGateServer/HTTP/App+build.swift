@@ -91,6 +91,7 @@ public enum QueryGateApp {
         try? FileManager.default.createDirectory(at: settings.spoolDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         return RequestExecutor(
             store: store, postgres: PostgresEngine(threadPool: threadPool, limits: configuration.execution.limits, logger: logger),
+            mongo: MongoEngine(threadPool: threadPool, limits: configuration.execution.limits, logger: logger),
             settings: settings, logger: logger)
     }
 }

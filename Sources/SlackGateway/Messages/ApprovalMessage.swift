@@ -38,13 +38,12 @@ public enum ApprovalMessage {
         return Blocks.section(heading + code)
     }
 
-    /// The risk class and its warnings (PostgreSQL targets), so the approver sees what the statement may do.
+    /// The risk class and its warnings, so the approver sees what the request may do.
     static func riskSection(_ request: RequestDetails) -> JSONValue? {
-        guard request.databaseType == .postgresql else { return nil }
-        let risk = RiskAnalysis.assess(sql: request.queryText)
+        let risk = RiskAnalysis.assess(request.queryText, on: request.databaseType)
         let icon = ["🟢", "🟡", "🟠", "🔴"][risk.level.rawValue]
         var text = "*Risk:* \(icon) \(risk.level.label)"
-        text += risk.isReadOnly ? " (it runs in a read-only transaction)" : ""
+        if risk.isReadOnly, request.databaseType == .postgresql { text += " (it runs in a read-only transaction)" }
         for warning in risk.warnings.prefix(10) { text += "\n• ⚠️ " + Blocks.escape(warning) }
         return Blocks.section(text)
     }

@@ -17,14 +17,19 @@ public enum ResultMessage {
         let headline = "✅ *Request #\(request.id) completed* in \(duration(result.milliseconds)): \(commands)"
         var blocks = [Blocks.section(headline)]
         if let preview = result.preview {
-            let table = ResultTable.render(preview, budget: Blocks.maximumSectionText - 8)
+            // MongoDB documents read best whole, one per line; PostgreSQL rows as psql's table.
+            let table = request.databaseType == .mongodb
+                ? ResultTable.renderLines(preview, budget: Blocks.maximumSectionText - 8)
+                : ResultTable.render(preview, budget: Blocks.maximumSectionText - 8)
             blocks.append(Blocks.section("```\(table.text)```"))
             var notes: [String] = []
             let hiddenRows = preview.totalRows - table.rows
             if hiddenRows > 0 { notes.append("\(preview.totalRows) rows, \(table.rows) shown") }
             if table.columns < preview.columns.count { notes.append("\(preview.columns.count - table.columns) of \(preview.columns.count) columns not shown") }
             if preview.isTruncated { notes.append("only the first \(preview.rowsKept) rows were kept (QueryGate's limit)") }
-            if result.exportBytes != nil, preview.rowsKept > table.rows { notes.append("the full result is attached as CSV") }
+            if result.exportBytes != nil, preview.rowsKept > table.rows {
+                notes.append(request.databaseType == .mongodb ? "the full result is attached as JSON Lines" : "the full result is attached as CSV")
+            }
             if !notes.isEmpty { blocks.append(Blocks.context(notes.joined(separator: "; ") + ".")) }
         }
         if !result.notices.isEmpty {
@@ -35,12 +40,14 @@ public enum ResultMessage {
 
     static func failed(_ request: RequestDetails, _ failure: ExecutionFailure) -> (text: String, blocks: [JSONValue]) {
         let after = failure.milliseconds.map { " after \(duration($0))" } ?? ""
-        var error = "ERROR: \(failure.message)" + (failure.sqlState.map { " (SQLSTATE \($0))" } ?? "")
+        let codeLabel = request.databaseType == .mongodb ? "code" : "SQLSTATE"
+        var error = "ERROR: \(failure.message)" + (failure.sqlState.map { " (\(codeLabel) \($0))" } ?? "")
         if let position = failure.position, let pointer = pointer(into: request.queryText, at: position) { error += "\n" + pointer }
         if let detail = failure.detail { error += "\nDETAIL: \(detail)" }
         if let hint = failure.hint { error += "\nHINT: \(hint)" }
-        // An interrupted request may have been applied; any other failure rolled the transaction back.
-        let consequence = failure == .interrupted ? "" : " Nothing of it was applied."
+        // An interrupted request may have been applied; any other failure on PostgreSQL rolled the transaction
+        // back. MongoDB has no such transaction: the failure's detail says what was applied before it.
+        let consequence = failure == .interrupted || request.databaseType == .mongodb ? "" : " Nothing of it was applied."
         let blocks = [
             Blocks.section("⚠️ *Request #\(request.id) failed*\(after).\(consequence)"),
             Blocks.section(Blocks.codeBlock(error, within: Blocks.maximumSectionText) { "shortened from \($0) characters" }),
@@ -121,5 +128,22 @@ enum ResultTable {
 
     static func pad(_ value: String, _ width: Int) -> String {
         value + String(repeating: " ", count: max(0, width - value.count))
+    }
+}
+
+extension ResultTable {
+    /// One value per line (MongoDB documents as relaxed Extended JSON), each cut to `maximumLineWidth`, as many
+    /// lines as fit `budget` characters.
+    static func renderLines(_ preview: ExecutionResult.Preview, budget: Int) -> Rendered {
+        var lines: [String] = []
+        var used = 0
+        for row in preview.rows {
+            var line = (row.first ?? nil) ?? "null"
+            if line.count > maximumLineWidth { line = String(line.prefix(maximumLineWidth - 1)) + "…" }
+            guard used + line.count + 1 <= budget else { break }
+            lines.append(line)
+            used += line.count + 1
+        }
+        return Rendered(text: lines.joined(separator: "\n"), rows: lines.count, columns: preview.columns.count)
     }
 }

@@ -127,7 +127,7 @@ public struct SlackOutboxWorker: Service {
         return await slack.call("chat.getPermalink", ["channel": .string(channel), "message_ts": .string(ts)]).reply?["permalink"]?.stringValue
     }
 
-    /// Uploads the request's CSV export into the approval message's thread: reserve an upload URL (form-encoded,
+    /// Uploads the request's export (CSV, or JSON Lines for MongoDB) into the approval message's thread: reserve an upload URL (form-encoded,
     /// as Slack requires), stream the stored chunks to it, then share the file in the thread. Any failure
     /// retries the whole sequence; the export is deleted once Slack has the file.
     private func uploadExport(of request: RequestDetails, message: PortalStore.OutboxMessage) async -> PortalStore.DeliveryResult {
@@ -139,7 +139,7 @@ public struct SlackOutboxWorker: Service {
             return .retry(after: backoff(message.attempts), error: "could not read the export: \(error)")
         }
         guard size.chunks > 0 else { return .failed(error: "the export of request \(request.id) is gone") }
-        let filename = "querygate-request-\(request.id).csv"
+        let filename = "querygate-request-\(request.id).\(request.databaseType == .mongodb ? "jsonl" : "csv")"
 
         let reserved = await slack.call("files.getUploadURLExternal", form: ["filename": filename, "length": String(size.bytes)])
         guard let reply = reserved.reply, let url = reply["upload_url"]?.stringValue, let fileID = reply["file_id"]?.stringValue else {

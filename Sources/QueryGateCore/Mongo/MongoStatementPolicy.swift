@@ -1,0 +1,154 @@
+/// A statement that parsed but must not run.
+public struct MongoPolicyViolation: Error, Sendable, Equatable, CustomStringConvertible {
+    public let message: String
+    /// 0-based index of the statement in the script.
+    public let statementIndex: Int
+    /// 1-based line where that statement starts.
+    public let line: Int
+    /// Where the offending key sits in the statement, e.g. `filter.$or.1.$where` or
+    /// `pipeline.2.$out`.
+    public let path: String
+
+    public init(message: String, statementIndex: Int, line: Int, path: String) {
+        self.message = message
+        self.statementIndex = statementIndex
+        self.line = line
+        self.path = path
+    }
+
+    public var description: String { "statement \(statementIndex + 1) (line \(line)), at \(path): \(message)" }
+}
+
+/// What a parsed script may do beyond what the parser already refuses (JavaScript literals,
+/// `runCommand`, `getSiblingDB`, `drop`, ...): no server-side JavaScript operators anywhere,
+/// and no reading from or writing to a database other than the request's.
+public enum MongoStatementPolicy {
+    /// Operators whose argument is JavaScript the server would execute.
+    public static let javaScriptOperators: Set<String> = ["$where", "$function", "$accumulator"]
+
+    /// Throws the first violation in script order. `database` is the database the request
+    /// targets; `$out`, `$merge`, `$lookup`, `$graphLookup` and `$unionWith` may name it
+    /// explicitly but no other.
+    public static func check(_ statements: [MongoStatement], database: String) throws(MongoPolicyViolation) {
+        for (index, statement) in statements.enumerated() {
+            let inspector = Inspector(database: database)
+            for (role, value) in statement.operation.inspectedValues {
+                if let (path, message) = inspector.firstViolation(in: value, path: role) {
+                    throw MongoPolicyViolation(
+                        message: message, statementIndex: index, line: statement.line, path: path)
+                }
+            }
+        }
+    }
+
+    /// Walks values depth-first. Recursion is bounded by the parser's nesting limit.
+    private struct Inspector {
+        let database: String
+
+        func firstViolation(in value: MongoValue, path: String) -> (path: String, message: String)? {
+            switch value {
+            case .document(let document):
+                for field in document.fields {
+                    let fieldPath = "\(path).\(field.key)"
+                    if let message = violation(key: field.key, value: field.value) { return (fieldPath, message) }
+                    if let found = firstViolation(in: field.value, path: fieldPath) { return found }
+                }
+            case .array(let elements):
+                for (index, element) in elements.enumerated() {
+                    if let found = firstViolation(in: element, path: "\(path).\(index)") { return found }
+                }
+            default:
+                break
+            }
+            return nil
+        }
+
+        private func violation(key: String, value: MongoValue) -> String? {
+            if MongoStatementPolicy.javaScriptOperators.contains(key) {
+                return "\(key) is not allowed: server-side JavaScript cannot run from QueryGate"
+            }
+            guard let foreign = foreignDatabase(namespace(named: key, by: value)) else { return nil }
+            return "\(key) with another database (\(foreign)) is not allowed; a query may only use its request's "
+                + "database \(MongoToken.quoted(database))"
+        }
+
+        /// The collection a stage reads or writes, when `key` is such a stage. Only a document
+        /// form (`{db: ..., coll: ...}`) can name another database.
+        private func namespace(named key: String, by value: MongoValue) -> MongoValue? {
+            switch key {
+            case "$out":
+                return value
+            case "$merge":
+                return value.documentValue?["into"]
+            case "$lookup", "$graphLookup":
+                return value.documentValue?["from"]
+            case "$unionWith":
+                guard let body = value.documentValue else { return nil }
+                return body["coll"]?.documentValue != nil ? body["coll"] : value
+            default:
+                return nil
+            }
+        }
+
+        /// The database a `{db: ..., coll: ...}` namespace names, when it isn't the request's.
+        private func foreignDatabase(_ namespace: MongoValue?) -> String? {
+            guard let target = namespace?.documentValue?["db"] else { return nil }
+            if case .string(let name) = target {
+                return name == database ? nil : MongoToken.quoted(name)
+            }
+            return MongoExtendedJSON.relaxed(target)
+        }
+    }
+}
+
+extension MongoOperation {
+    /// Every value a statement sends, labelled by its role for violation paths.
+    var inspectedValues: [(role: String, value: MongoValue)] {
+        var values: [(role: String, value: MongoValue)] = []
+        func add(_ role: String, _ document: MongoDocument?) {
+            if let document { values.append((role, .document(document))) }
+        }
+        func add(_ role: String, _ documents: [MongoDocument]?) {
+            if let documents { values.append((role, .array(documents.map(MongoValue.document)))) }
+        }
+        switch self {
+        case .find(let find):
+            add("filter", find.filter)
+            add("projection", find.projection)
+            add("sort", find.sort)
+        case .findOne(let filter, let projection):
+            add("filter", filter)
+            add("projection", projection)
+        case .aggregate(let pipeline, let options):
+            add("pipeline", pipeline)
+            add("options", options)
+        case .countDocuments(let filter), .distinct(_, let filter), .deleteOne(let filter), .deleteMany(let filter):
+            add("filter", filter)
+        case .insertOne(let document):
+            add("document", document)
+        case .insertMany(let documents):
+            add("documents", documents)
+        case .updateOne(let update), .updateMany(let update):
+            add("filter", update.filter)
+            values.append(("update", update.modification.value))
+            add("arrayFilters", update.arrayFilters)
+            add("collation", update.collation)
+            if let hint = update.hint { values.append(("hint", hint)) }
+        }
+        return values
+    }
+}
+
+/// Whether a script only reads, and which statements write, for the approval message.
+public struct MongoScriptSummary: Sendable, Equatable {
+    public let statementCount: Int
+    /// "updateMany on orders", one per writing statement, in script order.
+    public let writes: [String]
+
+    public init(_ statements: [MongoStatement]) {
+        statementCount = statements.count
+        writes = statements.filter { !$0.isReadOnly }.map { "\($0.operation.methodName) on \($0.collection)" }
+    }
+
+    public var isReadOnly: Bool { writes.isEmpty }
+}
