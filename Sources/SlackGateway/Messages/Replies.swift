@@ -15,7 +15,9 @@ public enum Replies {
         ```/query pg-main/customer_db Ticket 4711: yesterday's sign-ups ```SELECT id, email FROM customers WHERE created_at > now() - interval '1 day'```
         ```
         • `/query script pg-main/customer_db <reason> ```<statements>```` asks for a script: several statements run in *one transaction*, so if one fails none is applied.
-        • MongoDB targets take mongosh syntax: ```db.orders.find({status: "paid"}).limit(10)```
+        • MongoDB targets take mongosh syntax on one collection: ```db.orders.find({status: "paid"}).sort({_id: -1}).limit(10)```
+        `find`, `findOne`, `aggregate`, `countDocuments`, `distinct`, `insertOne`/`insertMany`, `updateOne`/`updateMany`, `deleteOne`/`deleteMany`; `db.getCollection("name")` for awkward names. Server-side JavaScript (`$where`, `$function`, `mapReduce`…) and writes to another database are refused.
+        • A MongoDB *script* runs its statements in order and stops at the first error, but it is *not atomic*: MongoDB has no transaction across them here (that needs a replica set), so the writes before a failure stay.
 
         *Follow up*
         • `/query list`: your recent requests.
