@@ -1,4 +1,4 @@
--- The consolidated portal schema for fresh installs: 001 to 005 in one file, as the seed describes.
+-- The consolidated portal schema for fresh installs: 001 to 006 in one file, as the seed describes.
 --
 --     psql -v ON_ERROR_STOP=1 -d portal_db -f Migrations/portal_db_schema.sql
 --
@@ -215,12 +215,13 @@ CREATE TABLE IF NOT EXISTS refresh_tokens (
 CREATE INDEX IF NOT EXISTS refresh_tokens_user_idx ON refresh_tokens (user_id) WHERE revoked_at IS NULL;
 CREATE INDEX IF NOT EXISTS refresh_tokens_family_idx ON refresh_tokens (family_id);
 
--- From 005: result exports awaiting upload.
+-- From 005: result exports awaiting upload; one file per format (from 006).
 CREATE TABLE IF NOT EXISTS query_result_exports (
     request_id BIGINT NOT NULL REFERENCES query_requests (id) ON DELETE CASCADE,
     seq        INTEGER NOT NULL CHECK (seq >= 0),
     data       BYTEA NOT NULL,
-    PRIMARY KEY (request_id, seq)
+    format     TEXT NOT NULL DEFAULT 'csv' CHECK (format IN ('csv', 'jsonl')),
+    CONSTRAINT query_result_exports_pkey PRIMARY KEY (request_id, format, seq)
 );
 
 COMMIT;

@@ -99,7 +99,8 @@ struct ExecutionTests {
         try await Self.run { slack, target in
             let id = try await Self.submitAndApprove(slack, target, "SELECT id, customer_id, status, placed_at, note FROM orders ORDER BY id")
             try await Self.executor(slack, target).runNext()
-            let stored = try await slack.store.exportSize(of: id)
+            let stored = try #require(try await slack.store.exports(of: id).first)
+            #expect(try await slack.store.exports(of: id).map(\.format) == [.csv])
             #expect(stored.chunks >= 1 && stored.bytes > 30_000)
             try await slack.deliverOutbox()
 
@@ -122,7 +123,7 @@ struct ExecutionTests {
                 FROM orders ORDER BY id
                 """, in: target)
             #expect(Array(lines.dropFirst()) == expected)
-            #expect(try await slack.store.exportSize(of: id).chunks == 0, "the export was kept after the upload")
+            #expect(try await slack.store.exports(of: id).isEmpty, "the export was kept after the upload")
 
             let words = await Self.threadReplies(slack).first?["blocks"]?.allText ?? ""
             #expect(words.contains("1000 rows, "))

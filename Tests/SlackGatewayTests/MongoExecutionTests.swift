@@ -79,14 +79,21 @@ import Testing
             #expect(words.contains("40 rows, 20 shown"))
             #expect(words.contains("the full result is attached as JSON Lines"))
 
-            let reserve = try #require(await recorder.successful("files.getUploadURLExternal").first?.arguments)
-            #expect(reserve["filename"]?.stringValue == "querygate-request-\(id).jsonl")
+            // The documents are flat, so a CSV goes with the JSON Lines, both in one message.
+            let reserved = await recorder.successful("files.getUploadURLExternal").map { $0.arguments["filename"]?.stringValue }
+            #expect(reserved == ["querygate-request-\(id).jsonl", "querygate-request-\(id).csv"])
             let complete = try #require(await recorder.successful("files.completeUploadExternal").first?.arguments)
             #expect(complete["thread_ts"]?.stringValue == "1732460000.000101")
-            let fileID = try #require(complete["files"]?.arrayValue?.first?["id"]?.stringValue)
-            let lines = String(decoding: await recorder.uploads[fileID] ?? [], as: UTF8.self).split(separator: "\n")
+            #expect(complete["initial_comment"]?.stringValue == "The full result of request #\(id) (40 rows, JSON Lines and CSV).")
+            let fileIDs = complete["files"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? []
+            try #require(fileIDs.count == 2)
+            let lines = String(decoding: await recorder.uploads[fileIDs[0]] ?? [], as: UTF8.self).split(separator: "\n")
             #expect(lines.count == 40)
             #expect(lines.last == #"{"_id": 59, "total": 590}"#)
+            let csv = String(decoding: await recorder.uploads[fileIDs[1]] ?? [], as: UTF8.self).components(separatedBy: "\r\n")
+            #expect(csv.prefix(3) == ["_id,total", "1,10", "2,20"])
+            #expect(csv.count == 42)
+            #expect(try await slack.store.exports(of: id).isEmpty)
         }
     }
 

@@ -143,6 +143,32 @@ import Testing
         #expect(result.exportBytes == lines.reduce(0) { $0 + $1.utf8.count + 1 })
     }
 
+    @Test func flatDocumentsAreAlsoWrittenAsCSVNestedOnesAreNot() async throws {
+        let target = Target(engine: Self.engine())
+        try await target.seed()
+        let export = FileManager.default.temporaryDirectory.appendingPathComponent("qg-mongo-\(UUID().uuidString).jsonl")
+        let csv = export.deletingPathExtension().appendingPathExtension("csv")
+        defer {
+            try? FileManager.default.removeItem(at: export)
+            try? FileManager.default.removeItem(at: csv)
+        }
+        func run(_ script: String) async throws -> String? {
+            _ = try await target.engine.execute(MongoEngine.Job(
+                uri: try MongoTestServer.uri(), uriVariable: "MONGO_INSTANCE_1_URI", database: target.database, script: script, exportURL: export)).get()
+            return try? String(contentsOf: csv, encoding: .utf8)
+        }
+        let flat = try await run("db.orders.find({_id: {$lte: 3}}, {customer: 1, placed: 1, big: 1, note: 1}).sort({_id: 1})")
+        #expect(flat == """
+            _id,customer,placed,big\r
+            1,ada,2026-01-05T10:00:00.000Z,\r
+            2,bob,2026-02-01T00:00:00.000Z,9007199254740993\r
+            3,ada,2026-03-10T08:30:00.000Z,\r
+
+            """)
+        _ = try await target.succeed("db.orders.insertOne({_id: 7, customer: 'eve', tags: ['a', 'b']})")
+        #expect(try await run("db.orders.find({}).sort({_id: 1})") == nil, "nested documents were flattened into CSV")
+    }
+
     @Test func aScriptStopsAtTheFirstErrorAndSaysWhatWasApplied() async throws {
         let target = Target(engine: Self.engine())
         try await target.seed()

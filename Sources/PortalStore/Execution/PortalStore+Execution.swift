@@ -70,12 +70,15 @@ extension PortalStore {
     }
 
     /// Records how the request ended, with its audit row, the approval message's update, the reply in its thread,
-    /// the CSV export to upload (when `export` is given) and the requester's direct message, in one transaction.
+    /// the exports to upload (the full result, one file per format) and the requester's direct message, in one
+    /// transaction.
     ///
     /// - Returns: false when this worker no longer held the request (its lease expired and it was declared
     ///   interrupted); nothing is recorded then.
     @discardableResult
-    public func recordOutcome(requestID: Int, executorID: String, outcome: ExecutionOutcome, export: URL? = nil) async throws -> Bool {
+    public func recordOutcome(
+        requestID: Int, executorID: String, outcome: ExecutionOutcome, exports: [ExportFormat: URL] = [:]
+    ) async throws -> Bool {
         let logger = self.logger
         let summary = String(decoding: try JSONEncoder().encode(outcome), as: UTF8.self)
         let (status, failure): (RequestStatus, ExecutionFailure?) =
@@ -101,8 +104,10 @@ extension PortalStore {
                 AuditEntry(actor: Self.executorActor(executorID), action: "request.\(status.rawValue)", entityType: "query_request",
                            entityID: String(requestID), details: details),
                 on: connection, logger: logger)
-            if let export { try await Self.storeExport(export, of: requestID, on: connection, logger: logger) }
-            try await Self.enqueueOutcomeNotifications(requestID: requestID, withFile: export != nil, event: status == .completed ? .completed : .failed,
+            for (format, file) in exports {
+                try await Self.storeExport(file, as: format, of: requestID, on: connection, logger: logger)
+            }
+            try await Self.enqueueOutcomeNotifications(requestID: requestID, withFile: !exports.isEmpty, event: status == .completed ? .completed : .failed,
                                                        on: connection, logger: logger)
             return true
         }
@@ -158,34 +163,53 @@ extension PortalStore {
     /// Chunk size of stored exports: small enough to hold in memory, large enough to keep rows few.
     static let exportChunkSize = 1024 * 1024
 
-    private static func storeExport(_ file: URL, of requestID: Int, on connection: PostgresConnection, logger: Logger) async throws {
+    private static func storeExport(
+        _ file: URL, as format: ExportFormat, of requestID: Int, on connection: PostgresConnection, logger: Logger
+    ) async throws {
         let handle = try FileHandle(forReadingFrom: file)
         defer { try? handle.close() }
         var sequence = 0
         while let data = try handle.read(upToCount: exportChunkSize), !data.isEmpty {
             let chunk = ByteBuffer(bytes: data)
             try await connection.query(
-                "INSERT INTO query_result_exports (request_id, seq, data) VALUES (\(requestID), \(sequence), \(chunk))", logger: logger)
+                "INSERT INTO query_result_exports (request_id, format, seq, data) VALUES (\(requestID), \(format.rawValue), \(sequence), \(chunk))",
+                logger: logger)
             sequence += 1
         }
     }
 
-    /// The stored export's size in bytes and number of chunks (zero when there is none).
-    public func exportSize(of requestID: Int) async throws -> (bytes: Int, chunks: Int) {
-        try await client.query(
-            "SELECT COALESCE(sum(length(data)), 0)::bigint, count(*) FROM query_result_exports WHERE request_id = \(requestID)",
-            logger: logger
-        ).decode((Int, Int).self).first { _ in true } ?? (0, 0)
+    /// A stored export file: its format, size in bytes and number of chunks.
+    public struct StoredExport: Sendable, Equatable {
+        public let format: ExportFormat
+        public let bytes: Int
+        public let chunks: Int
     }
 
-    /// One chunk of the stored export, read on its own so that an upload streams it.
-    public func exportChunk(of requestID: Int, sequence: Int) async throws -> ByteBuffer? {
+    /// The request's stored export files, JSON Lines before CSV (none when there is nothing to upload).
+    public func exports(of requestID: Int) async throws -> [StoredExport] {
+        let rows = try await client.query(
+            """
+            SELECT format, sum(length(data))::bigint, count(*) FROM query_result_exports WHERE request_id = \(requestID)
+            GROUP BY format ORDER BY format DESC
+            """,
+            logger: logger)
+        var files: [StoredExport] = []
+        for try await (format, bytes, chunks) in rows.decode((String, Int, Int).self) {
+            guard let format = ExportFormat(rawValue: format) else { continue }
+            files.append(StoredExport(format: format, bytes: bytes, chunks: chunks))
+        }
+        return files
+    }
+
+    /// One chunk of a stored export, read on its own so that an upload streams it.
+    public func exportChunk(of requestID: Int, format: ExportFormat, sequence: Int) async throws -> ByteBuffer? {
         try await client.query(
-            "SELECT data FROM query_result_exports WHERE request_id = \(requestID) AND seq = \(sequence)", logger: logger
+            "SELECT data FROM query_result_exports WHERE request_id = \(requestID) AND format = \(format.rawValue) AND seq = \(sequence)",
+            logger: logger
         ).decode(ByteBuffer.self).first { _ in true }
     }
 
-    /// Forgets the export once Slack has it.
+    /// Forgets the exports once Slack has them.
     public func deleteExport(of requestID: Int) async throws {
         try await client.query("DELETE FROM query_result_exports WHERE request_id = \(requestID)", logger: logger)
     }

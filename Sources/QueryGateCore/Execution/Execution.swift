@@ -109,3 +109,16 @@ public enum ExecutionOutcome: Sendable, Codable, Equatable {
     case completed(ExecutionResult)
     case failed(ExecutionFailure)
 }
+
+/// The file formats a full result is uploaded in: CSV for PostgreSQL, JSON Lines for MongoDB (and CSV too when
+/// its documents are flat).
+public enum ExportFormat: String, Sendable, CaseIterable {
+    case csv, jsonl
+
+    public var label: String {
+        switch self {
+        case .csv: "CSV"
+        case .jsonl: "JSON Lines"
+        }
+    }
+}

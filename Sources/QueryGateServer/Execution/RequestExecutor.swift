@@ -123,17 +123,24 @@ public struct RequestExecutor: Service {
                 _ = try? await store.renewLease(requestID: claimed.id, executorID: settings.executorID, lease: settings.lease)
             }
         }
-        let format = claimed.databaseType == .mongodb ? "jsonl" : "csv"
-        let exportURL = settings.spoolDirectory.appendingPathComponent("querygate-request-\(claimed.id)-\(UUID().uuidString.prefix(8)).\(format)")
-        defer { try? FileManager.default.removeItem(at: exportURL) }
+        // The engine writes the full result here (and, for flat MongoDB documents, a CSV beside it).
+        let format: ExportFormat = claimed.databaseType == .mongodb ? .jsonl : .csv
+        let exportURL = settings.spoolDirectory.appendingPathComponent("querygate-request-\(claimed.id)-\(UUID().uuidString.prefix(8)).\(format.rawValue)")
+        let csvBeside = exportURL.deletingPathExtension().appendingPathExtension(ExportFormat.csv.rawValue)
+        defer {
+            try? FileManager.default.removeItem(at: exportURL)
+            try? FileManager.default.removeItem(at: csvBeside)
+        }
 
         let outcome = await run(claimed, exportURL: exportURL)
         renewal.cancel()
-        var export: URL? = nil
+        // Uploaded only when the thread's preview does not already show every row kept.
+        var exports: [ExportFormat: URL] = [:]
         if case .completed(let result) = outcome, let preview = result.preview, preview.rowsKept > preview.rows.count {
-            export = exportURL
+            exports[format] = exportURL
+            if format != .csv, FileManager.default.fileExists(atPath: csvBeside.path) { exports[.csv] = csvBeside }
         }
-        await record(outcome, of: claimed.id, export: export, logger: logger)
+        await record(outcome, of: claimed.id, exports: exports, logger: logger)
     }
 
     private func run(_ claimed: PortalStore.ClaimedRequest, exportURL: URL) async -> ExecutionOutcome {
@@ -171,10 +178,10 @@ public struct RequestExecutor: Service {
 
     /// Records the outcome, retrying a few times: a request left `executing` would otherwise end up declared
     /// interrupted although it ran.
-    private func record(_ outcome: ExecutionOutcome, of id: Int, export: URL?, logger: Logger) async {
+    private func record(_ outcome: ExecutionOutcome, of id: Int, exports: [ExportFormat: URL], logger: Logger) async {
         for attempt in 1...5 {
             do {
-                let held = try await store.recordOutcome(requestID: id, executorID: settings.executorID, outcome: outcome, export: export)
+                let held = try await store.recordOutcome(requestID: id, executorID: settings.executorID, outcome: outcome, exports: exports)
                 if held {
                     logger.info("request finished", metadata: ["outcome": "\(outcome.label)"])
                 } else {

@@ -127,33 +127,38 @@ public struct SlackOutboxWorker: Service {
         return await slack.call("chat.getPermalink", ["channel": .string(channel), "message_ts": .string(ts)]).reply?["permalink"]?.stringValue
     }
 
-    /// Uploads the request's export (CSV, or JSON Lines for MongoDB) into the approval message's thread: reserve an upload URL (form-encoded,
-    /// as Slack requires), stream the stored chunks to it, then share the file in the thread. Any failure
-    /// retries the whole sequence; the export is deleted once Slack has the file.
+    /// Uploads the request's exports (CSV; JSON Lines for MongoDB, with a CSV too for flat documents) into the
+    /// approval message's thread: reserve an upload URL per file (form-encoded, as Slack requires), stream the
+    /// stored chunks to it, then share the files in the thread in one message. Any failure retries the whole
+    /// sequence; the exports are deleted once Slack has the files.
     private func uploadExport(of request: RequestDetails, message: PortalStore.OutboxMessage) async -> PortalStore.DeliveryResult {
         guard let channel = message.parentChannelID, let ts = message.parentTS else { return .failed(error: "the approval message has no ts") }
-        let size: (bytes: Int, chunks: Int)
+        let files: [PortalStore.StoredExport]
         do {
-            size = try await store.exportSize(of: request.id)
+            files = try await store.exports(of: request.id)
         } catch {
             return .retry(after: backoff(message.attempts), error: "could not read the export: \(error)")
         }
-        guard size.chunks > 0 else { return .failed(error: "the export of request \(request.id) is gone") }
-        let filename = "querygate-request-\(request.id).\(request.databaseType == .mongodb ? "jsonl" : "csv")"
+        guard !files.isEmpty else { return .failed(error: "the export of request \(request.id) is gone") }
 
-        let reserved = await slack.call("files.getUploadURLExternal", form: ["filename": filename, "length": String(size.bytes)])
-        guard let reply = reserved.reply, let url = reply["upload_url"]?.stringValue, let fileID = reply["file_id"]?.stringValue else {
-            return result(of: reserved, attempts: message.attempts, method: "files.getUploadURLExternal")
+        var uploaded: [JSONValue] = []
+        for file in files {
+            let filename = "querygate-request-\(request.id).\(file.format.rawValue)"
+            let reserved = await slack.call("files.getUploadURLExternal", form: ["filename": filename, "length": String(file.bytes)])
+            guard let reply = reserved.reply, let url = reply["upload_url"]?.stringValue, let fileID = reply["file_id"]?.stringValue else {
+                return result(of: reserved, attempts: message.attempts, method: "files.getUploadURLExternal")
+            }
+            let reader = ChunkReader(store: store, requestID: request.id, format: file.format, chunks: file.chunks)
+            let sent = await slack.upload(to: url, length: file.bytes) { try await reader.next() }
+            guard sent.reply != nil else { return result(of: sent, attempts: message.attempts, method: "upload") }
+            uploaded.append(["id": .string(fileID), "title": .string("Request #\(request.id): \(request.target) (\(file.format.label))")])
         }
-        let reader = ChunkReader(store: store, requestID: request.id, chunks: size.chunks)
-        let uploaded = await slack.upload(to: url, length: size.bytes) { try await reader.next() }
-        guard uploaded.reply != nil else { return result(of: uploaded, attempts: message.attempts, method: "upload") }
 
         let rows = (request.outcome.flatMap { if case .completed(let result) = $0 { result.preview?.rowsKept } else { nil } }).map { "\($0) rows" } ?? "rows"
+        let formats = files.map(\.format.label).joined(separator: " and ")
         let shared = await slack.call("files.completeUploadExternal", [
-            "files": [["id": .string(fileID), "title": .string("Request #\(request.id): \(request.target)")]],
-            "channel_id": .string(channel), "thread_ts": .string(ts),
-            "initial_comment": .string("The full result of request #\(request.id) (\(rows), CSV)."),
+            "files": .array(uploaded), "channel_id": .string(channel), "thread_ts": .string(ts),
+            "initial_comment": .string("The full result of request #\(request.id) (\(rows), \(formats))."),
         ])
         guard shared.reply != nil else { return result(of: shared, attempts: message.attempts, method: "files.completeUploadExternal") }
         do {
@@ -200,19 +205,21 @@ public struct SlackOutboxWorker: Service {
 private actor ChunkReader {
     let store: PortalStore
     let requestID: Int
+    let format: ExportFormat
     let chunks: Int
     var sequence = 0
 
-    init(store: PortalStore, requestID: Int, chunks: Int) {
+    init(store: PortalStore, requestID: Int, format: ExportFormat, chunks: Int) {
         self.store = store
         self.requestID = requestID
+        self.format = format
         self.chunks = chunks
     }
 
     func next() async throws -> ByteBuffer? {
         guard sequence < chunks else { return nil }
         defer { sequence += 1 }
-        return try await store.exportChunk(of: requestID, sequence: sequence)
+        return try await store.exportChunk(of: requestID, format: format, sequence: sequence)
     }
 }
 
