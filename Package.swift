@@ -219,6 +219,7 @@ let package = Package(
             name: "TargetEnginesTests",
             dependencies: [
                 "TargetEngines",
+                "CLibMongoc",
                 "QueryGateTestSupport",
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

@@ -5,26 +5,34 @@ import Synchronization
 /// The process-wide side of libmongoc: initialised once, its own log lines routed into swift-log, and one client
 /// pool per connection string (a `mongoc_client_t` is not thread-safe; a pool hands one client to one thread).
 enum MongoDriver {
-    /// libmongoc's log lines, under their own label so an operator can tell them from QueryGate's.
-    nonisolated(unsafe) static var logger = Logger(label: "querygate.mongoc")
+    /// Where libmongoc's log lines go: the logger of the engine created last (the process has one), marked
+    /// `component=mongoc` so an operator can tell them from QueryGate's own.
+    private static let logger = Mutex(Logger(label: "querygate.mongoc"))
 
     private static let initialised: Void = {
         mongoc_init()
         mongoc_log_set_handler({ level, domain, message, _ in
-            let text = message.map { String(cString: $0) } ?? ""
-            let metadata: Logger.Metadata = ["domain": "\(domain.map { String(cString: $0) } ?? "")"]
-            switch level {
-            case MONGOC_LOG_LEVEL_ERROR, MONGOC_LOG_LEVEL_CRITICAL: MongoDriver.logger.error("\(text)", metadata: metadata)
-            case MONGOC_LOG_LEVEL_WARNING: MongoDriver.logger.warning("\(text)", metadata: metadata)
-            case MONGOC_LOG_LEVEL_MESSAGE, MONGOC_LOG_LEVEL_INFO: MongoDriver.logger.info("\(text)", metadata: metadata)
-            case MONGOC_LOG_LEVEL_DEBUG: MongoDriver.logger.debug("\(text)", metadata: metadata)
-            default: MongoDriver.logger.trace("\(text)", metadata: metadata)
-            }
+            forward(level: level, domain: domain.map { String(cString: $0) } ?? "", message: message.map { String(cString: $0) } ?? "",
+                    to: MongoDriver.logger.withLock { $0 })
         }, nil)
     }()
 
-    static func initialise() {
+    /// One libmongoc log line, at the matching swift-log level.
+    static func forward(level: mongoc_log_level_t, domain: String, message: String, to logger: Logger) {
+        let metadata: Logger.Metadata = ["component": "mongoc", "domain": "\(domain)"]
+        switch level {
+        case MONGOC_LOG_LEVEL_ERROR, MONGOC_LOG_LEVEL_CRITICAL: logger.error("\(message)", metadata: metadata)
+        case MONGOC_LOG_LEVEL_WARNING: logger.warning("\(message)", metadata: metadata)
+        case MONGOC_LOG_LEVEL_MESSAGE, MONGOC_LOG_LEVEL_INFO: logger.info("\(message)", metadata: metadata)
+        case MONGOC_LOG_LEVEL_DEBUG: logger.debug("\(message)", metadata: metadata)
+        default: logger.trace("\(message)", metadata: metadata)
+        }
+    }
+
+    /// Initialises libmongoc once, and sends its log lines to `logger` from now on.
+    static func initialise(logger: Logger) {
         _ = initialised
+        self.logger.withLock { $0 = logger }
     }
 
     /// The message of a driver error.

@@ -52,7 +52,7 @@ public final class MongoEngine: Sendable {
     let logger: Logger
 
     public init(threadPool: NIOThreadPool, limits: ExecutionLimits, logger: Logger) {
-        MongoDriver.initialise()
+        MongoDriver.initialise(logger: logger)
         self.threadPool = threadPool
         self.limits = limits
         self.logger = logger

@@ -43,19 +43,19 @@ struct MongoRun {
         let what = "\(statement.operation.methodName) on \(statement.collection)"
         switch command.reply {
         case .cursor:
-            try collector.begin(orThrow: ())
+            try collector.startStatement()
             try readCursor(command, on: database, into: collector)
             collector.end(command: what, rowsAffected: nil, returnedRows: true)
         case .count(let field):
             let reply = try runCommand(command, on: database, write: false)
-            try collector.begin(orThrow: ())
-            try collector.document(orThrow: .document(["count": reply[field] ?? .int32(0)]))
+            try collector.startStatement()
+            try collector.add(.document(["count": reply[field] ?? .int32(0)]))
             collector.end(command: what, rowsAffected: nil, returnedRows: true)
         case .distinct(let field):
             let reply = try runCommand(command, on: database, write: false)
-            try collector.begin(orThrow: ())
+            try collector.startStatement()
             if case .array(let values)? = reply[field] {
-                for value in values { try collector.document(orThrow: value) }
+                for value in values { try collector.add(value) }
             }
             collector.end(command: what, rowsAffected: nil, returnedRows: true)
         case .write(let kind):
@@ -109,7 +109,7 @@ struct MongoRun {
         defer { mongoc_cursor_destroy(cursor) }
         var next: OpaquePointer?
         while mongoc_cursor_next(cursor, &next), let document = next {
-            try collector.document(orThrow: .document(BSONDocument.read(document)))
+            try collector.add(.document(BSONDocument.read(document)))
         }
         var failure: OpaquePointer?
         if mongoc_cursor_error_document(cursor, &error, &failure) {
@@ -152,11 +152,11 @@ struct MongoError: Error {
 
 extension DocumentCollector {
     // The collector's file errors become MongoErrors, so that one typed error runs through the statement loop.
-    func begin(orThrow: Void) throws(MongoError) {
+    func startStatement() throws(MongoError) {
         do { try begin() } catch { throw MongoError(message: "could not write the result: \(error)", code: nil) }
     }
 
-    func document(orThrow value: MongoValue) throws(MongoError) {
+    func add(_ value: MongoValue) throws(MongoError) {
         do { try document(value) } catch { throw MongoError(message: "could not write the result: \(error)", code: nil) }
     }
 }
