@@ -130,7 +130,7 @@ final class BSONDocument {
             guard bson_iter_decimal128(iterator, &decimal) else { return .null }
             var text = [CChar](repeating: 0, count: Int(BSON_DECIMAL128_STRING))
             bson_decimal128_to_string(&decimal, &text)
-            return .decimal128(String(cString: text))
+            return .decimal128(String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         case BSON_TYPE_TIMESTAMP:
             var seconds: UInt32 = 0
             var increment: UInt32 = 0
