@@ -97,6 +97,27 @@ import Testing
         }
     }
 
+    @Test func aDocumentTooLongForTheThreadIsUploadedWhole() async throws {
+        try await Self.run { slack, database in
+            let note = String(repeating: "long text ", count: 30)
+            _ = try await Self.engine.execute(MongoEngine.Job(
+                uri: try MongoTestServer.uri(), uriVariable: Self.variable, database: database,
+                script: "db.orders.updateOne({_id: 1}, {$set: {note: '\(note)'}})",
+                exportURL: FileManager.default.temporaryDirectory.appendingPathComponent("qg-\(UUID().uuidString)"))).get()
+            let id = try await Self.submit(slack, database, "db.orders.findOne({_id: 1})")
+            _ = try await slack.click("request.approve", request: id, as: People.maria)
+            try await Self.executor(slack, credentials: [Self.variable: try MongoTestServer.uri()]).runNext()
+            try await slack.deliverOutbox()
+            let recorder = slack.fake.recorder
+            let reply = await recorder.successful("chat.postMessage").map(\.arguments).first { $0["thread_ts"] != nil }
+            #expect(reply?["blocks"]?.allText.contains("…") == true, "the long document was not cut in the thread")
+            let complete = try #require(await recorder.successful("files.completeUploadExternal").first?.arguments)
+            let fileID = try #require(complete["files"]?.arrayValue?.first?["id"]?.stringValue)
+            let uploaded = String(decoding: await recorder.uploads[fileID] ?? [], as: UTF8.self)
+            #expect(uploaded.contains(note))
+        }
+    }
+
     @Test func aWriteScriptReportsItsCountsInTheThread() async throws {
         try await Self.run { slack, database in
             let text = try await slack.reply("""

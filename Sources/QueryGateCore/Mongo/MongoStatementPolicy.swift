@@ -67,9 +67,33 @@ public enum MongoStatementPolicy {
             if MongoStatementPolicy.javaScriptOperators.contains(key) {
                 return "\(key) is not allowed: server-side JavaScript cannot run from QueryGate"
             }
+            if let collection = collectionName(stage: key, value: value), collection.hasPrefix("system.") {
+                return "\(key) on \(MongoToken.quoted(collection)) is not allowed: system collections hold users, roles and "
+                    + "stored JavaScript, never a query's business"
+            }
             guard let foreign = foreignDatabase(namespace(named: key, by: value)) else { return nil }
             return "\(key) with another database (\(foreign)) is not allowed; a query may only use its request's "
                 + "database \(MongoToken.quoted(database))"
+        }
+
+        /// The collection a stage reads or writes, in any of its forms (`"name"`, `{coll: "name"}`,
+        /// `{into: "name"}`, `{from: "name"}`), so that system collections stay out of reach from a pipeline too.
+        private func collectionName(stage key: String, value: MongoValue) -> String? {
+            let target: MongoValue?
+            switch key {
+            case "$out": target = value
+            case "$merge": target = value.documentValue?["into"] ?? value
+            case "$lookup", "$graphLookup": target = value.documentValue?["from"]
+            case "$unionWith": target = value.documentValue?["coll"] ?? value
+            default: return nil
+            }
+            switch target {
+            case .string(let name)?: return name
+            case .document(let namespace)?:
+                if case .string(let name)? = namespace["coll"] { return name }
+                return nil
+            default: return nil
+            }
         }
 
         /// The collection a stage reads or writes, when `key` is such a stage. Only a document

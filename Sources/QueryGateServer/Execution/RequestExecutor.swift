@@ -4,6 +4,7 @@ import PortalStore
 import PostgresNIO
 import QueryGateCore
 import ServiceLifecycle
+import SlackGateway
 import TargetEngines
 
 /// Runs approved requests, each exactly once: claims them from the portal database (`SKIP LOCKED`, so several
@@ -54,6 +55,7 @@ public struct RequestExecutor: Service {
             }
         }
         await postgres.shutdown()
+        mongo.shutdown()
     }
 
     /// Claims and runs one approved request, if one waits; returns its id. What each work loop does, exposed for
@@ -134,9 +136,10 @@ public struct RequestExecutor: Service {
 
         let outcome = await run(claimed, exportURL: exportURL)
         renewal.cancel()
-        // Uploaded only when the thread's preview does not already show every row kept.
+        // Uploaded only when the thread's preview does not already show every row kept, whole.
         var exports: [ExportFormat: URL] = [:]
-        if case .completed(let result) = outcome, let preview = result.preview, preview.rowsKept > preview.rows.count {
+        if case .completed(let result) = outcome, let preview = result.preview,
+           !ResultMessage.showsWhole(preview, databaseType: claimed.databaseType) {
             exports[format] = exportURL
             if format != .csv, FileManager.default.fileExists(atPath: csvBeside.path) { exports[.csv] = csvBeside }
         }

@@ -17,17 +17,14 @@ public enum ResultMessage {
         let headline = "✅ *Request #\(request.id) completed* in \(duration(result.milliseconds)): \(commands)"
         var blocks = [Blocks.section(headline)]
         if let preview = result.preview {
-            // MongoDB documents read best whole, one per line; PostgreSQL rows as psql's table.
-            let table = request.databaseType == .mongodb
-                ? ResultTable.renderLines(preview, budget: Blocks.maximumSectionText - 8)
-                : ResultTable.render(preview, budget: Blocks.maximumSectionText - 8)
+            let table = previewTable(preview, databaseType: request.databaseType)
             blocks.append(Blocks.section("```\(table.text)```"))
             var notes: [String] = []
             let hiddenRows = preview.totalRows - table.rows
             if hiddenRows > 0 { notes.append("\(preview.totalRows) rows, \(table.rows) shown") }
             if table.columns < preview.columns.count { notes.append("\(preview.columns.count - table.columns) of \(preview.columns.count) columns not shown") }
             if preview.isTruncated { notes.append("only the first \(preview.rowsKept) rows were kept (QueryGate's limit)") }
-            if result.exportBytes != nil, preview.rowsKept > table.rows {
+            if result.exportBytes != nil, !showsWhole(preview, databaseType: request.databaseType) {
                 notes.append(request.databaseType == .mongodb ? "the full result is attached as JSON Lines" : "the full result is attached as CSV")
             }
             if !notes.isEmpty { blocks.append(Blocks.context(notes.joined(separator: "; ") + ".")) }
@@ -36,6 +33,22 @@ public enum ResultMessage {
             blocks.append(Blocks.context(Blocks.escape(result.notices.prefix(5).joined(separator: "\n"))))
         }
         return ("Request #\(request.id) completed in \(duration(result.milliseconds))", blocks)
+    }
+
+    /// Whether the thread reply shows every row kept, whole (no row left out, no value cut). When it does not,
+    /// the executor keeps the full result for upload beside it.
+    public static func showsWhole(_ preview: ExecutionResult.Preview, databaseType: DatabaseType) -> Bool {
+        let table = previewTable(preview, databaseType: databaseType)
+        let width = databaseType == .mongodb ? ResultTable.maximumLineWidth : ResultTable.maximumColumnWidth
+        return preview.rowsKept == preview.rows.count && table.rows == preview.rows.count && table.columns == preview.columns.count
+            && !preview.rows.contains { $0.contains { ($0?.count ?? 0) > width } }
+    }
+
+    /// MongoDB documents read best whole, one per line; PostgreSQL rows as psql's table.
+    static func previewTable(_ preview: ExecutionResult.Preview, databaseType: DatabaseType) -> ResultTable.Rendered {
+        databaseType == .mongodb
+            ? ResultTable.renderLines(preview, budget: Blocks.maximumSectionText - 8)
+            : ResultTable.render(preview, budget: Blocks.maximumSectionText - 8)
     }
 
     static func failed(_ request: RequestDetails, _ failure: ExecutionFailure) -> (text: String, blocks: [JSONValue]) {

@@ -37,6 +37,12 @@ final class BSONDocument {
         handedOver = true
     }
 
+    /// Runs `body` with the `bson_t`, keeping this object (and so the document) alive until it returns: Swift
+    /// may otherwise release it right after `pointer` is read, before the C call that uses it.
+    func withPointer<Result, Failure: Error>(_ body: (OpaquePointer) throws(Failure) -> Result) throws(Failure) -> Result {
+        try withExtendedLifetime(self) { () throws(Failure) -> Result in try body(pointer) }
+    }
+
     /// The document as Swift values.
     var document: MongoDocument {
         Self.read(pointer)
@@ -51,11 +57,13 @@ final class BSONDocument {
         case .string(let text): bson_append_utf8(parent, key, length, text, Int32(text.utf8.count))
         case .document(let document):
             let child = BSONDocument(document)
-            bson_append_document(parent, key, length, child.pointer)
+            child.withPointer { bson_append_document(parent, key, length, $0) }
         case .array(let values):
             let child = BSONDocument()
-            for (index, element) in values.enumerated() { append(element, key: String(index), to: child.pointer) }
-            bson_append_array(parent, key, length, child.pointer)
+            child.withPointer { array in
+                for (index, element) in values.enumerated() { append(element, key: String(index), to: array) }
+                bson_append_array(parent, key, length, array)
+            }
         case .binary(let subtype, let bytes):
             bson_append_binary(parent, key, length, bson_subtype_t(UInt32(subtype)), bytes, UInt32(bytes.count))
         case .objectId(let id):
@@ -99,9 +107,13 @@ final class BSONDocument {
     private static func value(at iterator: OpaquePointer) -> MongoValue {
         switch bson_iter_type(iterator) {
         case BSON_TYPE_DOUBLE: return .double(bson_iter_double(iterator))
-        case BSON_TYPE_UTF8, BSON_TYPE_SYMBOL:
+        case BSON_TYPE_UTF8:
             var length: UInt32 = 0
             guard let text = bson_iter_utf8(iterator, &length) else { return .null }
+            return .string(String(decoding: UnsafeRawBufferPointer(start: text, count: Int(length)), as: UTF8.self))
+        case BSON_TYPE_SYMBOL:
+            var length: UInt32 = 0
+            guard let text = bson_iter_symbol(iterator, &length) else { return .null }
             return .string(String(decoding: UnsafeRawBufferPointer(start: text, count: Int(length)), as: UTF8.self))
         case BSON_TYPE_DOCUMENT:
             return .document(children(of: iterator))
@@ -141,7 +153,11 @@ final class BSONDocument {
         case BSON_TYPE_CODE, BSON_TYPE_CODEWSCOPE:
             // Stored JavaScript is shown as its text; QueryGate never runs it.
             var length: UInt32 = 0
-            guard let code = bson_iter_code(iterator, &length) else { return .null }
+            var scopeLength: UInt32 = 0
+            var scope: UnsafePointer<UInt8>?
+            let code = bson_iter_type(iterator) == BSON_TYPE_CODE
+                ? bson_iter_code(iterator, &length) : bson_iter_codewscope(iterator, &length, &scopeLength, &scope)
+            guard let code else { return .null }
             return .string(String(decoding: UnsafeRawBufferPointer(start: code, count: Int(length)), as: UTF8.self))
         default:
             return .null

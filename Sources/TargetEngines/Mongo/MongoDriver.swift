@@ -47,16 +47,17 @@ enum MongoDriver {
 final class MongoClientPool: @unchecked Sendable {
     let pointer: OpaquePointer
 
-    /// - Throws: `ExecutionFailure` naming `variable`, never repeating the connection string (it may hold a password).
+    /// - Throws: `MongoPoolError` naming `variable`. Neither the connection string nor the driver's words about it
+    ///   are repeated: libmongoc quotes the offending part, which may be the password.
     init(uri text: String, variable: String) throws(MongoPoolError) {
         var error = bson_error_t()
         guard let uri = mongoc_uri_new_with_error(text, &error) else {
-            throw MongoPoolError(message: "\(variable) is not a MongoDB connection string (\(MongoDriver.message(of: error)))")
+            throw MongoPoolError(message: "\(variable) is not a valid MongoDB connection string (mongodb://user:password@host:port/?options, with special characters percent-encoded)")
         }
         defer { mongoc_uri_destroy(uri) }
         mongoc_uri_set_option_as_utf8(uri, MONGOC_URI_APPNAME, "querygate")
         guard let pool = mongoc_client_pool_new_with_error(uri, &error) else {
-            throw MongoPoolError(message: "\(variable) cannot be used: \(MongoDriver.message(of: error))")
+            throw MongoPoolError(message: "\(variable) names options the MongoDB driver cannot use (TLS files, mechanisms…): check it where QueryGate runs")
         }
         // Server errors then come back in their own domain, with the server's code (error API version 2).
         mongoc_client_pool_set_error_api(pool, 2)

@@ -44,7 +44,7 @@ struct MongoRun {
         switch command.reply {
         case .cursor:
             try collector.startStatement()
-            try readCursor(command, on: database, into: collector)
+            try readCursor(command, writes: !statement.isReadOnly, on: database, into: collector)
             collector.end(command: what, rowsAffected: nil, returnedRows: true)
         case .count(let field):
             let reply = try runCommand(command, on: database, write: false)
@@ -82,54 +82,65 @@ struct MongoRun {
         let body = BSONDocument(command.document)
         let reply = BSONDocument()
         var error = bson_error_t()
-        let ok = write
-            ? mongoc_database_write_command_with_opts(database, body.pointer, nil, reply.pointer, &error)
-            : mongoc_database_read_command_with_opts(database, body.pointer, nil, nil, reply.pointer, &error)
+        let ok = withExtendedLifetime((body, reply)) {
+            write
+                ? mongoc_database_write_command_with_opts(database, body.pointer, nil, reply.pointer, &error)
+                : mongoc_database_read_command_with_opts(database, body.pointer, nil, nil, reply.pointer, &error)
+        }
         guard ok else { throw MongoError(error, reply: reply.document) }
         return reply.document
     }
 
     /// Runs a command that opens a cursor, and reads the cursor to its end (getMore as needed), in one session so
-    /// that a real server accepts the getMores.
-    private func readCursor(_ command: MongoCommand, on database: OpaquePointer, into collector: DocumentCollector) throws(MongoError) {
+    /// that a real server accepts the getMores. An aggregation that writes (`$out`, `$merge`) goes to the primary
+    /// with the write concern, as a write.
+    private func readCursor(
+        _ command: MongoCommand, writes: Bool, on database: OpaquePointer, into collector: DocumentCollector
+    ) throws(MongoError) {
         var error = bson_error_t()
         guard let session = mongoc_client_start_session(client, nil, &error) else { throw MongoError(error, reply: nil) }
         defer { mongoc_client_session_destroy(session) }
         let options = BSONDocument()
-        guard mongoc_client_session_append(session, options.pointer, &error) else { throw MongoError(error, reply: nil) }
-
         let body = BSONDocument(command.document)
         let reply = BSONDocument()
-        guard mongoc_database_read_command_with_opts(database, body.pointer, nil, options.pointer, reply.pointer, &error) else {
-            throw MongoError(error, reply: reply.document)
+        // All three must outlive every C call below, the cursor's included.
+        try withExtendedLifetime((options, body, reply)) { () throws(MongoError) in
+            guard mongoc_client_session_append(session, options.pointer, &error) else { throw MongoError(error, reply: nil) }
+            let ok = writes
+                ? mongoc_database_read_write_command_with_opts(database, body.pointer, nil, options.pointer, reply.pointer, &error)
+                : mongoc_database_read_command_with_opts(database, body.pointer, nil, options.pointer, reply.pointer, &error)
+            guard ok else { throw MongoError(error, reply: reply.document) }
+            // The cursor takes the reply over (and destroys it); `reply` only frees its memory afterwards.
+            reply.handOver()
+            let cursor = mongoc_cursor_new_from_command_reply_with_opts(client, reply.pointer, options.pointer)!
+            defer { mongoc_cursor_destroy(cursor) }
+            var next: OpaquePointer?
+            while mongoc_cursor_next(cursor, &next), let document = next {
+                try collector.add(.document(BSONDocument.read(document)))
+            }
+            var failure: OpaquePointer?
+            if mongoc_cursor_error_document(cursor, &error, &failure) {
+                throw MongoError(error, reply: failure.map(BSONDocument.read))
+            }
         }
-        // The cursor takes the reply over (and destroys it); `reply` only frees its memory afterwards.
-        reply.handOver()
-        let cursor = mongoc_cursor_new_from_command_reply_with_opts(client, reply.pointer, options.pointer)!
-        defer { mongoc_cursor_destroy(cursor) }
-        var next: OpaquePointer?
-        while mongoc_cursor_next(cursor, &next), let document = next {
-            try collector.add(.document(BSONDocument.read(document)))
-        }
-        var failure: OpaquePointer?
-        if mongoc_cursor_error_document(cursor, &error, &failure) {
-            throw MongoError(error, reply: failure.map(BSONDocument.read))
-        }
-        withExtendedLifetime(reply) {}
     }
 
-    /// A write command succeeds as a command even when its writes fail: the failures are in its reply.
+    /// A write command succeeds as a command even when its writes fail: the failures are in its reply, and so is
+    /// what it wrote before failing (an ordered insertMany stops at its first error; MongoDB keeps what preceded).
     private static func checkWriteErrors(_ reply: MongoDocument) throws(MongoError) {
+        let written = Int(reply["n"]?.exactInteger ?? 0)
         if case .array(let errors)? = reply["writeErrors"], case .document(let first)? = errors.first {
-            let code = first["code"]?.exactInteger
             var text = "write error"
             if case .string(let message)? = first["errmsg"] { text = message }
-            throw MongoError(message: text + (errors.count > 1 ? " (and \(errors.count - 1) more)" : ""), code: code.map(Int.init))
+            if errors.count > 1 { text += " (and \(errors.count - 1) more)" }
+            if written > 0 { text += "; \(written) document(s) of this statement were written before it, and stay" }
+            throw MongoError(message: text, code: first["code"]?.exactInteger.map(Int.init))
         }
         if case .document(let concern)? = reply["writeConcernError"] {
             var text = "write concern error"
             if case .string(let message)? = concern["errmsg"] { text = message }
-            throw MongoError(message: text, code: concern["code"]?.exactInteger.map(Int.init))
+            throw MongoError(message: "the write was applied (\(written) document(s)), but its write concern failed: \(text)",
+                             code: concern["code"]?.exactInteger.map(Int.init))
         }
     }
 }

@@ -83,6 +83,12 @@ struct MongoStatementPolicyTests {
             "pipeline.0.$facet.a.0.$lookup", "$lookup with another database (\"x\")"
         ),
         ("db.orders.aggregate([{$out: {db: 1, coll: 'x'}}])", "pipeline.0.$out", "another database (1)"),
+        ("db.orders.aggregate([{$lookup: {from: 'system.js', as: 'f'}}])", "pipeline.0.$lookup", "system collections"),
+        ("db.orders.aggregate([{$unionWith: 'system.profile'}])", "pipeline.0.$unionWith", "system collections"),
+        ("db.orders.aggregate([{$unionWith: {coll: 'system.users', pipeline: []}}])", "pipeline.0.$unionWith", "system collections"),
+        ("db.orders.aggregate([{$out: 'system.js'}])", "pipeline.0.$out", "system collections"),
+        ("db.orders.aggregate([{$merge: {into: {db: 'app', coll: 'system.views'}}}])", "pipeline.0.$merge", "system collections"),
+        ("db.orders.aggregate([{$graphLookup: {from: 'system.buckets.x'}}])", "pipeline.0.$graphLookup", "system collections"),
     ])
     func policyRefusals(script: String, path: String, fragment: String) throws {
         let statements = try MongoShellParser.parse(script)
