@@ -18,6 +18,7 @@ public struct PortalAPI: Sendable {
     let tokens: TokenService
     let hasher: PasswordHasher
     let logger: Logger
+    let signIns = SignInQueue()
 
     public init(store: PortalStore, tokens: TokenService, hasher: PasswordHasher, logger: Logger) {
         self.store = store

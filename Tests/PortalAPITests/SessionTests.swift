@@ -62,6 +62,8 @@ import Testing
                 "SELECT count(DISTINCT family_id) || ' sessions, ' || count(*) FILTER (WHERE revoked_at IS NULL) || ' live' FROM refresh_tokens",
                 in: app.database)
             #expect(tokens == ["1 sessions, 1 live"])
+            // Refreshing does not extend the session: it ends JWT_REFRESH_EXPIRES_DAYS after sign-in.
+            #expect(try await Rows.strings("SELECT count(DISTINCT expires_at)::text FROM refresh_tokens", in: app.database) == ["1"])
         }
     }
 
@@ -195,6 +197,24 @@ import Testing
             #expect(Int(limited.headers[.retryAfter] ?? "") ?? 0 > 0)
             // Other accounts are not affected.
             #expect(try await app.login(Emails.ada).status == .ok)
+        }
+    }
+
+    @Test func aBurstOfGuessesGetsNoMoreThanTheLimit() async throws {
+        try await AppHarness.run { app in
+            // Spellings of one account, sent at once: the limit holds for their sum.
+            let spellings = [Emails.sam, " \(Emails.sam)", "SAM@example.com", "\(Emails.sam)\t"]
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for attempt in 0..<12 {
+                    group.addTask { try await app.login(spellings[attempt % spellings.count], password: "guess \(attempt) guess").status }
+                }
+                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .unauthorized }.count == AuthRoutes.accountLimit)
+            #expect(statuses.filter { $0 == .tooManyRequests }.count == 12 - AuthRoutes.accountLimit)
+            let recorded = try await Rows.strings(
+                "SELECT DISTINCT details->>'email' FROM audit_logs WHERE action = 'auth.login_failed'", in: app.database)
+            #expect(recorded == [Emails.sam])
         }
     }
 

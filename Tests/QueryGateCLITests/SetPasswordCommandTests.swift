@@ -40,6 +40,23 @@ import Testing
         }
     }
 
+    @Test func settingAPasswordEndsTheUsersSessions() async throws {
+        try await TestDatabase.withMigrated { database in
+            let querygate = try await Self.prepare(database)
+            let maria = try #require(try await database.store.loginAccount(email: EmailAddress("maria@example.com"))?.user)
+            for device in ["laptop", "phone"] {
+                _ = try await database.store.startSession(userID: maria.id, email: maria.email, tokenHash: String(repeating: device == "laptop" ? "a" : "b", count: 64), device: device, ip: nil,
+                                                         expiresAt: Date().addingTimeInterval(3600))
+            }
+            #expect(try await database.store.liveSessions(of: maria.id).count == 2)
+            try await querygate.run(["users", "set-password", "--email", "maria@example.com", "--password-stdin"],
+                                    input: ScriptedInput(lines: [Self.password]))
+            #expect(try await database.store.liveSessions(of: maria.id).isEmpty)
+            let audit = try await database.store.recentAuditEntries(limit: 1).first
+            #expect(audit?.detailsJSON == #"{"sessions_ended": "2"}"#)
+        }
+    }
+
     @Test func standardInputServesScripts() async throws {
         try await TestDatabase.withMigrated { database in
             let querygate = try await Self.prepare(database)

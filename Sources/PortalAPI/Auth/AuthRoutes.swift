@@ -55,16 +55,33 @@ struct AuthRoutes: Sendable {
 
     private func login(_ request: Request, _ context: QueryGateRequestContext) async throws -> Response {
         let body = try await PortalAPI.decode(LoginBody.self, from: request)
+        let account = try? EmailAddress(body.email)
+        // Failures count against the address as QueryGate reads it, so " Maria@x.com" is the same account.
+        let accountKey = account?.rawValue ?? body.email.lowercased()
+        // One sign-in per account at a time: parallel guesses would otherwise all pass the count before any failed.
+        await api.signIns.acquire(accountKey)
+        do {
+            let response = try await attemptLogin(body, account: account, accountKey: accountKey, request: request, context: context)
+            await api.signIns.release(accountKey)
+            return response
+        } catch {
+            await api.signIns.release(accountKey)
+            throw error
+        }
+    }
+
+    private func attemptLogin(
+        _ body: LoginBody, account: EmailAddress?, accountKey: String, request: Request, context: QueryGateRequestContext
+    ) async throws -> Response {
         let ip = context.clientAddress
-        let failures = try await api.store.recentLoginFailures(email: body.email, ip: ip, within: Self.window)
+        let failures = try await api.store.recentLoginFailures(account: accountKey, ip: ip, within: Self.window)
         guard failures.account < Self.accountLimit, failures.address < Self.addressLimit else {
             throw APIError.tooManyAttempts(retryAfter: Int(Self.window.components.seconds))
         }
-        let account = try? EmailAddress(body.email)
         let found = try await account.asyncMap { try await api.store.loginAccount(email: $0) } ?? nil
         let matches = try await api.hasher.verify(body.password, against: found?.passwordHash)
         guard matches, let user = found?.user, user.isActive else {
-            try await api.store.recordLoginFailure(email: body.email, ip: ip)
+            try await api.store.recordLoginFailure(account: accountKey, ip: ip)
             throw APIError.badCredentials
         }
         let refresh = TokenService.newRefreshToken()
@@ -80,8 +97,7 @@ struct AuthRoutes: Sendable {
         let next = TokenService.newRefreshToken()
         let rotation = try await api.store.rotateSession(
             tokenHash: TokenService.hash(body.refresh_token), newTokenHash: next.hash,
-            device: (body.device ?? request.headers[.userAgent]).map { String($0.prefix(200)) }, ip: context.clientAddress,
-            expiresAt: Date().addingTimeInterval(api.tokens.refreshLifetime.timeInterval))
+            device: (body.device ?? request.headers[.userAgent]).map { String($0.prefix(200)) }, ip: context.clientAddress)
         switch rotation {
         case .rotated(let userID, let session):
             guard let user = try await api.store.user(id: userID) else { throw APIError.unauthenticated }

@@ -38,7 +38,8 @@ extension PortalStore {
         return LoginAccount(user: user, passwordHash: hash)
     }
 
-    /// Sets a user's bcrypt hash (computed by the caller, off the event loop) and audits it.
+    /// Sets a user's bcrypt hash (computed by the caller, off the event loop) and ends every session they have
+    /// open, so that a password reset locks out whoever held the old one. Audited with the number ended.
     public func setPasswordHash(_ hash: String, for email: EmailAddress, by actor: AuditActor) async throws {
         let logger = self.logger
         try await transaction { connection in
@@ -46,8 +47,16 @@ extension PortalStore {
                 "UPDATE users SET password_hash = \(hash), updated_at = now() WHERE email = \(email.rawValue) RETURNING id", logger: logger
             ).decode(Int.self).first { _ in true }
             guard let id else { throw ValidationError(field: "email", "there is no user with e-mail \(email)") }
+            let ended = try await connection.query(
+                """
+                UPDATE refresh_tokens SET revoked_at = now(), revoked_reason = 'password changed'
+                WHERE user_id = \(id) AND revoked_at IS NULL RETURNING family_id
+                """,
+                logger: logger
+            ).decode(UUID.self).reduce(into: Set<UUID>()) { $0.insert($1) }
             try await Self.appendAudit(
-                AuditEntry(actor: actor, action: "user.password_set", entityType: "user", entityID: String(id), details: [:]),
+                AuditEntry(actor: actor, action: "user.password_set", entityType: "user", entityID: String(id),
+                           details: ["sessions_ended": String(ended.count)]),
                 on: connection, logger: logger)
         }
     }
@@ -72,20 +81,21 @@ extension PortalStore {
         return family
     }
 
-    /// Exchanges a refresh token for a new one in the same session, once.
-    public func rotateSession(tokenHash: String, newTokenHash: String, device: String?, ip: String?, expiresAt: Date) async throws -> Rotation {
+    /// Exchanges a refresh token for a new one in the same session, once. The new token expires when the session
+    /// does: `JWT_REFRESH_EXPIRES_DAYS` after sign-in, however often it is refreshed.
+    public func rotateSession(tokenHash: String, newTokenHash: String, device: String?, ip: String?) async throws -> Rotation {
         let logger = self.logger
         return try await transaction { connection in
             let row = try await connection.query(
                 """
-                SELECT t.id, t.user_id, t.family_id, t.revoked_at IS NOT NULL, t.expires_at <= now(), u.is_active
+                SELECT t.id, t.user_id, t.family_id, t.revoked_at IS NOT NULL, t.expires_at, u.is_active
                 FROM refresh_tokens t JOIN users u ON u.id = t.user_id
                 WHERE t.token_hash = \(tokenHash)
                 FOR UPDATE OF t
                 """,
                 logger: logger
-            ).decode((Int, Int, UUID, Bool, Bool, Bool).self).first { _ in true }
-            guard let (id, userID, family, revoked, expired, active) = row else { return .refused }
+            ).decode((Int, Int, UUID, Bool, Date, Bool).self).first { _ in true }
+            guard let (id, userID, family, revoked, expiresAt, active) = row else { return .refused }
             if revoked {
                 try await connection.query(
                     """
@@ -99,7 +109,7 @@ extension PortalStore {
                     on: connection, logger: logger)
                 return .reused
             }
-            guard !expired, active else { return .refused }
+            guard expiresAt > Date(), active else { return .refused }
             let newID = try await connection.query(
                 """
                 INSERT INTO refresh_tokens (user_id, token_hash, family_id, device_info, ip_address, expires_at, last_used_at)
@@ -189,18 +199,19 @@ extension PortalStore {
         return sessions
     }
 
-    /// Records a failed log-in (for the audit log and the rate limit); `email` is what was typed.
-    public func recordLoginFailure(email: String, ip: String?) async throws {
+    /// Records a failed log-in (for the audit log and the rate limit); `account` is the e-mail address as read
+    /// (or, when it is not one, what was typed, lower-cased).
+    public func recordLoginFailure(account: String, ip: String?) async throws {
         try await audit(AuditActor(userID: nil, label: "api", source: .api), action: "auth.login_failed", entityType: "session", entityID: nil,
-                        details: ["email": email.lowercased(), "ip": ip ?? ""])
+                        details: ["email": account, "ip": ip ?? ""])
     }
 
     /// Failed log-ins within `window`, for this account and for this client address, counted from the audit log
     /// so that every replica sees the same numbers.
-    public func recentLoginFailures(email: String, ip: String?, within window: Duration) async throws -> (account: Int, address: Int) {
+    public func recentLoginFailures(account: String, ip: String?, within window: Duration) async throws -> (account: Int, address: Int) {
         try await client.query(
             """
-            SELECT count(*) FILTER (WHERE details->>'email' = \(email.lowercased())),
+            SELECT count(*) FILTER (WHERE details->>'email' = \(account)),
                    count(*) FILTER (WHERE \(ip ?? "")::text <> '' AND details->>'ip' = \(ip ?? ""))
             FROM audit_logs
             WHERE action = 'auth.login_failed' AND created_at > now() - make_interval(secs => \(window.seconds))

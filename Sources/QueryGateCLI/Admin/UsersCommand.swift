@@ -86,7 +86,7 @@ struct UsersCommand: AsyncParsableCommand {
             abstract: "Set a user's password for the web portal (asked at the terminal, never taken as an argument).",
             discussion: """
                 Asks twice, with echo off. For scripts, pipe it in: printf '%s\\n' "$PASSWORD" | querygate users set-password --email maria@example.com --password-stdin
-                Every session the user has open stays open; they end with /api/v1/auth/logout-all.
+                Every portal session the user has open ends: whoever held the old password is signed out.
                 """
         )
 
