@@ -1,4 +1,4 @@
-import QueryGateCore
+@testable import QueryGateCore
 import Testing
 
 /// SplitMix64: a tiny deterministic generator, so a failing input can be reproduced from its seed.
@@ -85,6 +85,53 @@ struct MongoParserFuzzTests {
                 mutate(&characters, using: &generator)
             }
             checkParsing(String(characters))
+        }
+    }
+
+    /// Refused operators, spelled the ways a request could try to hide them.
+    private static let disguisedOperators = [
+        "$where: 'x'", "\"$where\": 1", "'\\u0024where': 1", "\"\\u0024function\": {}", "$accumulator: {init: 'f'}",
+        "x: {$function: {body: 'f'}}", "a: [{$where: 1}]", "\"$wh\\u0065re\": 2", "$expr: {$function: {}}",
+    ]
+
+    /// Whatever a mutated request looks like, if it parses and the policy lets it through, no refused operator is
+    /// anywhere in what would be sent.
+    @Test func nothingThePolicyPassesCarriesARefusedOperator() {
+        var generator = SplitMix64(seed: 0x5EED_0004)
+        var passed = 0
+        var refused = 0
+        for _ in 0..<4000 {
+            var characters = Array(Self.validScripts.randomElement(using: &generator)!)
+            let braces = characters.indices.filter { characters[$0] == "{" }
+            if let brace = braces.randomElement(using: &generator) {
+                let fragment = Self.disguisedOperators.randomElement(using: &generator)!
+                characters.insert(contentsOf: Array(fragment + ", "), at: brace + 1)
+            }
+            if Bool.random(using: &generator) { mutate(&characters, using: &generator) }
+            guard let statements = try? MongoShellParser.parse(String(characters)) else { continue }
+            guard (try? MongoStatementPolicy.check(statements, database: "app")) != nil else {
+                refused += 1
+                continue
+            }
+            passed += 1
+            for statement in statements {
+                let keys = statement.operation.inspectedValues.reduce(into: Set<String>()) { $0.formUnion(Self.keys(in: $1.value)) }
+                #expect(keys.isDisjoint(with: MongoStatementPolicy.javaScriptOperators), "\(String(characters).debugDescription)")
+            }
+        }
+        // Most disguises parse and reach the policy; mutations that break one leave requests that get through.
+        #expect(refused > 1000)
+        #expect(passed > 20)
+    }
+
+    private static func keys(in value: MongoValue) -> Set<String> {
+        switch value {
+        case .document(let document):
+            document.fields.reduce(into: Set(document.keys)) { $0.formUnion(keys(in: $1.value)) }
+        case .array(let elements):
+            elements.reduce(into: Set<String>()) { $0.formUnion(keys(in: $1)) }
+        default:
+            []
         }
     }
 
