@@ -2,13 +2,14 @@ import Foundation
 import QueryGateCore
 
 /// Receives the rows of one execution as the engine reads them, one at a time, and keeps what is needed: a
-/// preview of the first rows, and the full rows (up to the caps) as a CSV file written as they arrive, so memory
-/// stays bounded whatever the result's size.
+/// preview of the first rows, and the full rows (up to the caps) in an export file written as they arrive, so
+/// memory stays bounded whatever the result's size. The export is CSV unless `format` says otherwise.
 ///
 /// The preview and the export are of the last statement that returned rows. Used from one thread only.
 public final class ResultCollector {
     let limits: ExecutionLimits
     let exportURL: URL
+    let format: ExportFormat
 
     private(set) var statements: [ExecutionResult.Statement] = []
     private var columns: [ExecutionResult.Column] = []
@@ -16,13 +17,14 @@ public final class ResultCollector {
     private var totalRows = 0
     private var rowsKept = 0
     private var bytesKept = 0
-    private var csv: CSVWriter?
+    private var export: (any ExportFileWriter)?
     private var hasRows = false
 
-    /// - Parameter exportURL: where the CSV goes; the file is replaced when a later statement returns rows.
-    public init(limits: ExecutionLimits, exportURL: URL) {
+    /// - Parameter exportURL: where the export goes; the file is replaced when a later statement returns rows.
+    public init(limits: ExecutionLimits, exportURL: URL, format: ExportFormat = .csv) {
         self.limits = limits
         self.exportURL = exportURL
+        self.format = format
     }
 
     /// A statement that returns rows begins.
@@ -33,19 +35,28 @@ public final class ResultCollector {
         rowsKept = 0
         bytesKept = 0
         hasRows = true
-        try csv?.close()
-        csv = try CSVWriter(url: exportURL)
-        try csv?.write(columns.map(\.name))
+        try export?.close()
+        switch format {
+        case .csv:
+            let csv = try CSVWriter(url: exportURL)
+            try csv.write(columns.map(\.name))
+            export = csv
+        case .jsonl:
+            export = try JSONLinesWriter(url: exportURL)
+        }
     }
 
-    func row(_ values: [String?]) throws {
+    /// Counts a row, and keeps it while the caps allow. Returns whether it was kept.
+    @discardableResult
+    func row(_ values: [String?]) throws -> Bool {
         totalRows += 1
         let size = values.reduce(0) { $0 + ($1?.utf8.count ?? 0) }
-        guard rowsKept < limits.maxRows, bytesKept + size <= limits.maxResultBytes else { return }
+        guard rowsKept < limits.maxRows, bytesKept + size <= limits.maxResultBytes else { return false }
         rowsKept += 1
         bytesKept += size
         if previewRows.count < limits.previewRows { previewRows.append(values) }
-        try csv?.write(values)
+        try export?.write(values)
+        return true
     }
 
     func end(command: String, rowsAffected: Int?, returnedRows: Bool) {
@@ -54,22 +65,27 @@ public final class ResultCollector {
 
     /// The summary, once the last statement has ended; closes the export.
     func finish(notices: [String], milliseconds: Int) throws -> ExecutionResult {
-        try csv?.close()
+        try export?.close()
+        export = nil
         let exportBytes = hasRows ? (try? FileManager.default.attributesOfItem(atPath: exportURL.path)[.size] as? Int) ?? nil : nil
         let preview = hasRows ? ExecutionResult.Preview(columns: columns, rows: previewRows, totalRows: totalRows, rowsKept: rowsKept) : nil
         return ExecutionResult(statements: statements, preview: preview, notices: notices, milliseconds: milliseconds, exportBytes: exportBytes)
     }
 }
 
-/// RFC 4180 CSV, written through a buffer: fields with a comma, quote or line break are quoted, quotes doubled,
-/// lines end in CRLF. NULL is an empty field and the empty string is `""`, so the two stay distinct (as
-/// psql's `\copy … csv` writes them).
-public final class CSVWriter {
+/// An export file of one format, written a row at a time.
+protocol ExportFileWriter: AnyObject {
+    func write(_ fields: [String?]) throws
+    func close() throws
+}
+
+/// A new file (readable by QueryGate only), written through a buffer.
+final class BufferedFile {
     private let handle: FileHandle
     private var buffer = [UInt8]()
     private static let flushAt = 64 * 1024
 
-    public init(url: URL) throws {
+    init(url: URL) throws {
         guard FileManager.default.createFile(atPath: url.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
         }
@@ -78,29 +94,19 @@ public final class CSVWriter {
         buffer.reserveCapacity(Self.flushAt + 4096)
     }
 
-    public func write(_ fields: [String?]) throws {
-        for (index, field) in fields.enumerated() {
-            if index > 0 { buffer.append(UInt8(ascii: ",")) }
-            guard let field else { continue }
-            let bytes = field.utf8
-            let needsQuotes = field.isEmpty || bytes.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13 }
-            if needsQuotes {
-                buffer.append(UInt8(ascii: "\""))
-                for byte in bytes {
-                    if byte == UInt8(ascii: "\"") { buffer.append(byte) }
-                    buffer.append(byte)
-                }
-                buffer.append(UInt8(ascii: "\""))
-            } else {
-                buffer.append(contentsOf: bytes)
-            }
-        }
-        buffer.append(13)
-        buffer.append(10)
+    func append(_ byte: UInt8) {
+        buffer.append(byte)
+    }
+
+    func append(contentsOf bytes: some Sequence<UInt8>) {
+        buffer.append(contentsOf: bytes)
+    }
+
+    func flushIfFull() throws {
         if buffer.count >= Self.flushAt { try flush() }
     }
 
-    public func close() throws {
+    func close() throws {
         try flush()
         try handle.close()
     }
@@ -109,5 +115,61 @@ public final class CSVWriter {
         guard !buffer.isEmpty else { return }
         try handle.write(contentsOf: buffer)
         buffer.removeAll(keepingCapacity: true)
+    }
+}
+
+/// JSON Lines: each row's one value (a document's relaxed Extended JSON) on a line of its own.
+final class JSONLinesWriter: ExportFileWriter {
+    private let file: BufferedFile
+
+    init(url: URL) throws {
+        file = try BufferedFile(url: url)
+    }
+
+    func write(_ fields: [String?]) throws {
+        file.append(contentsOf: ((fields.first ?? nil) ?? "null").utf8)
+        file.append(10)
+        try file.flushIfFull()
+    }
+
+    func close() throws {
+        try file.close()
+    }
+}
+
+/// RFC 4180 CSV, written through a buffer: fields with a comma, quote or line break are quoted, quotes doubled,
+/// lines end in CRLF. NULL is an empty field and the empty string is `""`, so the two stay distinct (as
+/// psql's `\copy … csv` writes them).
+public final class CSVWriter: ExportFileWriter {
+    private let file: BufferedFile
+
+    public init(url: URL) throws {
+        file = try BufferedFile(url: url)
+    }
+
+    public func write(_ fields: [String?]) throws {
+        for (index, field) in fields.enumerated() {
+            if index > 0 { file.append(UInt8(ascii: ",")) }
+            guard let field else { continue }
+            let bytes = field.utf8
+            let needsQuotes = field.isEmpty || bytes.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13 }
+            if needsQuotes {
+                file.append(UInt8(ascii: "\""))
+                for byte in bytes {
+                    if byte == UInt8(ascii: "\"") { file.append(byte) }
+                    file.append(byte)
+                }
+                file.append(UInt8(ascii: "\""))
+            } else {
+                file.append(contentsOf: bytes)
+            }
+        }
+        file.append(13)
+        file.append(10)
+        try file.flushIfFull()
+    }
+
+    public func close() throws {
+        try file.close()
     }
 }

@@ -1,91 +1,47 @@
 import Foundation
 import QueryGateCore
 
-/// Receives the documents of one MongoDB execution as the cursor yields them and keeps what is needed: a preview
-/// of the first documents as relaxed Extended JSON, and every document (up to the caps) in a JSON Lines file
-/// written as they arrive. When every document kept is flat (no nested document or array), a CSV of them is
-/// written beside it at the end (`csvURL`), with a column per field in the order the fields first appeared.
-/// Like `ResultCollector`, the preview and the exports are of the last statement that returned documents. Used
-/// from one thread only.
+/// The `ResultCollector` of a MongoDB execution: each document is a one-column row, its relaxed Extended JSON,
+/// so the preview shows documents and the export is JSON Lines. When every document kept is flat (no nested
+/// document or array), a CSV of them is written beside it at the end (`csvURL`), with a column per field in the
+/// order the fields first appeared. Used from one thread only.
 final class DocumentCollector {
     static let column = ExecutionResult.Column(name: "document", type: "json")
 
-    let limits: ExecutionLimits
-    let exportURL: URL
-
-    private(set) var statements: [ExecutionResult.Statement] = []
-    private var previewRows: [[String?]] = []
-    private var totalRows = 0
-    private var rowsKept = 0
-    private var bytesKept = 0
-    private var file: FileHandle?
-    private var buffer: [UInt8] = []
-    private var hasRows = false
+    private let rows: ResultCollector
     /// The fields seen so far, in order, while every document kept is flat; nil once one is not.
     private var flatColumns: [String]? = []
     private var seenColumns: Set<String> = []
 
     init(limits: ExecutionLimits, exportURL: URL) {
-        self.limits = limits
-        self.exportURL = exportURL
+        rows = ResultCollector(limits: limits, exportURL: exportURL, format: .jsonl)
     }
 
-    var csvURL: URL { exportURL.deletingPathExtension().appendingPathExtension(ExportFormat.csv.rawValue) }
+    var csvURL: URL { rows.exportURL.deletingPathExtension().appendingPathExtension(ExportFormat.csv.rawValue) }
 
-    /// A statement that returns documents begins; the export starts over.
+    /// A statement that returns documents begins; the exports start over.
     func begin() throws {
-        previewRows = []
-        totalRows = 0
-        rowsKept = 0
-        bytesKept = 0
-        hasRows = true
         flatColumns = []
         seenColumns = []
-        try close()
-        guard FileManager.default.createFile(atPath: exportURL.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: exportURL.path])
-        }
-        file = try FileHandle(forWritingTo: exportURL)
+        try rows.begin(columns: [Self.column])
     }
 
     func document(_ value: MongoValue) throws {
-        totalRows += 1
-        let line = MongoExtendedJSON.relaxed(value)
-        guard rowsKept < limits.maxRows, bytesKept + line.utf8.count <= limits.maxResultBytes else { return }
-        rowsKept += 1
-        bytesKept += line.utf8.count
-        noteColumns(of: value)
-        if previewRows.count < limits.previewRows { previewRows.append([line]) }
-        buffer.append(contentsOf: line.utf8)
-        buffer.append(10)
-        if buffer.count >= 64 * 1024 { try flush() }
+        if try rows.row([MongoExtendedJSON.relaxed(value)]) { noteColumns(of: value) }
     }
 
     /// `command` says what the statement did (`find on orders`, `updateMany on orders: 3 matched, 2 modified`).
     func end(command: String, rowsAffected: Int?, returnedRows: Bool) {
-        statements.append(ExecutionResult.Statement(command: command, rowsAffected: rowsAffected, rowsReturned: returnedRows ? totalRows : nil))
+        rows.end(command: command, rowsAffected: rowsAffected, returnedRows: returnedRows)
     }
 
     func finish(milliseconds: Int) throws -> ExecutionResult {
-        try close()
+        let result = try rows.finish(notices: [], milliseconds: milliseconds)
         try? FileManager.default.removeItem(at: csvURL)
-        if hasRows, rowsKept > 0, let columns = flatColumns, !columns.isEmpty { try writeCSV(columns: columns) }
-        let exportBytes = hasRows ? (try? FileManager.default.attributesOfItem(atPath: exportURL.path)[.size] as? Int) ?? nil : nil
-        let preview = hasRows
-            ? ExecutionResult.Preview(columns: [Self.column], rows: previewRows, totalRows: totalRows, rowsKept: rowsKept) : nil
-        return ExecutionResult(statements: statements, preview: preview, notices: [], milliseconds: milliseconds, exportBytes: exportBytes)
-    }
-
-    private func flush() throws {
-        guard let file, !buffer.isEmpty else { return }
-        try file.write(contentsOf: buffer)
-        buffer.removeAll(keepingCapacity: true)
-    }
-
-    private func close() throws {
-        try flush()
-        try file?.close()
-        file = nil
+        if let preview = result.preview, preview.rowsKept > 0, let columns = flatColumns, !columns.isEmpty {
+            try writeCSV(columns: columns)
+        }
+        return result
     }
 
     private func noteColumns(of value: MongoValue) {
@@ -102,7 +58,7 @@ final class DocumentCollector {
     private func writeCSV(columns: [String]) throws {
         let csv = try CSVWriter(url: csvURL)
         try csv.write(columns)
-        let reader = try FileHandle(forReadingFrom: exportURL)
+        let reader = try FileHandle(forReadingFrom: rows.exportURL)
         defer { try? reader.close() }
         var pending: [UInt8] = []
         var complete = true
