@@ -78,7 +78,8 @@ struct AuthRoutes: Sendable {
         guard failures.account < Self.accountLimit, failures.address < Self.addressLimit else {
             throw APIError.tooManyAttempts(retryAfter: Int(Self.window.components.seconds))
         }
-        let found = try await account.asyncMap { try await api.store.loginAccount(email: $0) } ?? nil
+        var found: PortalStore.LoginAccount?
+        if let account { found = try await api.store.loginAccount(email: account) }
         let matches = try await api.hasher.verify(body.password, against: found?.passwordHash)
         guard matches, let user = found?.user, user.isActive else {
             try await api.store.recordLoginFailure(account: accountKey, ip: ip)
@@ -126,11 +127,4 @@ struct TokenPair: Encodable {
     let refresh_token: String
     let refresh_expires_in: Int
     let user: UserView
-}
-
-extension Optional {
-    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let value = self else { return nil }
-        return try await transform(value)
-    }
 }

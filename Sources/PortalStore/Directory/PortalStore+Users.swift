@@ -50,11 +50,11 @@ extension PortalStore {
         try await users(where: "WHERE u.id = $1::bigint", binding: String(id)).first
     }
 
-    /// One query for every way of looking users up; `condition` is one of the constant strings above, and its
-    /// single parameter is bound.
-    private func users(where condition: StaticString, binding value: String?) async throws -> [User] {
+    /// One query for every way of looking users up; `condition` is a constant string of this module, and its
+    /// parameters (`$1`, `$2`…) are bound.
+    func users(where condition: StaticString, binding values: String?...) async throws -> [User] {
         var bindings = PostgresBindings()
-        bindings.append(value)
+        for value in values { bindings.append(value) }
         let sql = """
             SELECT u.id, u.email, u.name, u.role, u.pod_id, p.name, u.slack_user_id, u.is_active
             FROM users u LEFT JOIN pods p ON p.id = u.pod_id

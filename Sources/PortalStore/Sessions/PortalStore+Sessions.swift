@@ -132,17 +132,14 @@ extension PortalStore {
     /// Checked on every API call, so that logging out (one session or all) voids the session's access tokens at
     /// once rather than when they expire.
     public func accessIsValid(userID: Int, session: UUID) async throws -> User? {
-        let valid = try await client.query(
-            """
-            SELECT u.is_active
-                   AND EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.family_id = \(session) AND t.user_id = u.id
-                               AND t.revoked_at IS NULL AND t.expires_at > now())
-            FROM users u WHERE u.id = \(userID)
-            """,
-            logger: logger
-        ).decode(Bool.self).first { _ in true }
-        guard valid == true else { return nil }
-        return try await user(id: userID)
+        try await users(
+            where: """
+                WHERE u.id = $1::bigint AND u.is_active
+                  AND EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.family_id = $2::uuid AND t.user_id = u.id
+                              AND t.revoked_at IS NULL AND t.expires_at > now())
+                """,
+            binding: String(userID), session.uuidString
+        ).first
     }
 
     /// Ends one session of a user (log out, or `DELETE /sessions/{id}`); false if it was not theirs or not live.
