@@ -42,6 +42,23 @@ struct MessageRenderingTests {
         #expect(note.contains("the full result is attached as CSV"))
     }
 
+    /// Whether the thread shows every kept row whole decides whether the full result is uploaded beside it.
+    @Test func aPreviewIsWholeOnlyWhenNoRowIsLeftOutAndNoValueCut() {
+        func preview(_ values: [String?], kept: Int? = nil, column: String = "value") -> ExecutionResult.Preview {
+            ExecutionResult.Preview(columns: [ExecutionResult.Column(name: column, type: "text")], rows: values.map { [$0] },
+                                    totalRows: kept ?? values.count, rowsKept: kept ?? values.count)
+        }
+        let short = preview(["a", nil, "b"])
+        #expect(ResultMessage.showsWhole(short, databaseType: .postgresql))
+        #expect(ResultMessage.showsWhole(short, databaseType: .mongodb))
+        #expect(!ResultMessage.showsWhole(preview(["a", "b"], kept: 3), databaseType: .postgresql), "a kept row is not shown")
+        // PostgreSQL cells are cut at 30 characters; MongoDB documents at 110.
+        let forty = String(repeating: "x", count: 40)
+        #expect(!ResultMessage.showsWhole(preview([forty]), databaseType: .postgresql))
+        #expect(ResultMessage.showsWhole(preview([forty]), databaseType: .mongodb))
+        #expect(!ResultMessage.showsWhole(preview([String(repeating: "x", count: 111)]), databaseType: .mongodb))
+    }
+
     @Test func theErrorPointsAtItsPlaceLikePsql() {
         let failure = ExecutionFailure(message: "syntax error at or near \"FORM\"", sqlState: "42601", position: 13, milliseconds: 3)
         let words = JSONValue.array(ResultMessage.render(Self.request(.failed, outcome: .failed(failure), query: "SELECT a, b\nFORM t")).blocks).allText

@@ -98,6 +98,14 @@ import Testing
         #expect(try await target.documents("db.orders.distinct('status', {total: {$gt: 10}})") == [#""pending""#, #""shipped""#])
     }
 
+    @Test func anAggregationThatWritesRunsAsAWrite() async throws {
+        let target = Target(engine: Self.engine())
+        try await target.seed()
+        let result = try await target.succeed("db.orders.aggregate([{$match: {status: 'shipped'}}, {$project: {total: 1}}, {$out: 'shipped'}])")
+        #expect(result.statements.map(\.command) == ["aggregate on orders"])
+        #expect(try await target.documents("db.shipped.find({}).sort({_id: 1})") == [#"{"_id": 1, "total": 120.5}"#, #"{"_id": 4, "total": 310}"#])
+    }
+
     @Test func writesReportWhatTheyChanged() async throws {
         let target = Target(engine: Self.engine())
         try await target.seed()

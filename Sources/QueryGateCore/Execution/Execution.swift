@@ -122,3 +122,13 @@ public enum ExportFormat: String, Sendable, CaseIterable {
         }
     }
 }
+
+extension DatabaseType {
+    /// The format a full result of this database type is exported in first.
+    public var exportFormat: ExportFormat {
+        switch self {
+        case .postgresql: .csv
+        case .mongodb: .jsonl
+        }
+    }
+}

@@ -18,15 +18,9 @@ public enum MongoExtendedJSON {
     /// The columns for a CSV export: every key in first-seen order, or nil when any
     /// document has a nested document or array and the results don't fit a table.
     public static func flatColumns(_ documents: [MongoDocument]) -> [String]? {
-        var columns: [String] = []
-        var seen = Set<String>()
-        for document in documents {
-            for field in document.fields {
-                if field.value.isContainer { return nil }
-                if seen.insert(field.key).inserted { columns.append(field.key) }
-            }
-        }
-        return columns
+        var columns = MongoFlatColumns()
+        for document in documents { columns.note(.document(document)) }
+        return columns.columns
     }
 
     /// A scalar as a CSV cell: strings as themselves, null as an empty cell, dates as ISO-8601
@@ -135,5 +129,24 @@ public enum MongoExtendedJSON {
             }
         }
         output += "\""
+    }
+}
+
+/// The CSV columns of documents seen one at a time (a result streams): every key in first-seen order, until a
+/// value that is not a flat document (one with a nested document or array) makes a table impossible.
+public struct MongoFlatColumns: Sendable {
+    /// nil once a value did not fit a table.
+    public private(set) var columns: [String]? = []
+    private var seen: Set<String> = []
+
+    public init() {}
+
+    public mutating func note(_ value: MongoValue) {
+        guard columns != nil else { return }
+        guard case .document(let document) = value, !document.fields.contains(where: { $0.value.isContainer }) else {
+            columns = nil
+            return
+        }
+        for key in document.keys where seen.insert(key).inserted { columns?.append(key) }
     }
 }

@@ -162,17 +162,3 @@ extension MongoOperation {
         return values
     }
 }
-
-/// Whether a script only reads, and which statements write, for the approval message.
-public struct MongoScriptSummary: Sendable, Equatable {
-    public let statementCount: Int
-    /// "updateMany on orders", one per writing statement, in script order.
-    public let writes: [String]
-
-    public init(_ statements: [MongoStatement]) {
-        statementCount = statements.count
-        writes = statements.filter { !$0.isReadOnly }.map { "\($0.operation.methodName) on \($0.collection)" }
-    }
-
-    public var isReadOnly: Bool { writes.isEmpty }
-}

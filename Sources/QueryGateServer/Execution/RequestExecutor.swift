@@ -126,7 +126,7 @@ public struct RequestExecutor: Service {
             }
         }
         // The engine writes the full result here (and, for flat MongoDB documents, a CSV beside it).
-        let format: ExportFormat = claimed.databaseType == .mongodb ? .jsonl : .csv
+        let format = claimed.databaseType.exportFormat
         let exportURL = settings.spoolDirectory.appendingPathComponent("querygate-request-\(claimed.id)-\(UUID().uuidString.prefix(8)).\(format.rawValue)")
         let csvBeside = exportURL.deletingPathExtension().appendingPathExtension(ExportFormat.csv.rawValue)
         defer {

@@ -25,7 +25,7 @@ public enum ResultMessage {
             if table.columns < preview.columns.count { notes.append("\(preview.columns.count - table.columns) of \(preview.columns.count) columns not shown") }
             if preview.isTruncated { notes.append("only the first \(preview.rowsKept) rows were kept (QueryGate's limit)") }
             if result.exportBytes != nil, !showsWhole(preview, databaseType: request.databaseType) {
-                notes.append(request.databaseType == .mongodb ? "the full result is attached as JSON Lines" : "the full result is attached as CSV")
+                notes.append("the full result is attached as \(request.databaseType.exportFormat.label)")
             }
             if !notes.isEmpty { blocks.append(Blocks.context(notes.joined(separator: "; ") + ".")) }
         }

@@ -39,6 +39,7 @@ final class BSONDocument {
 
     /// Runs `body` with the `bson_t`, keeping this object (and so the document) alive until it returns: Swift
     /// may otherwise release it right after `pointer` is read, before the C call that uses it.
+    @discardableResult
     func withPointer<Result, Failure: Error>(_ body: (OpaquePointer) throws(Failure) -> Result) throws(Failure) -> Result {
         try withExtendedLifetime(self) { () throws(Failure) -> Result in try body(pointer) }
     }

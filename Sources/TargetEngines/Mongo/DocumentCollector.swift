@@ -9,9 +9,7 @@ final class DocumentCollector {
     static let column = ExecutionResult.Column(name: "document", type: "json")
 
     private let rows: ResultCollector
-    /// The fields seen so far, in order, while every document kept is flat; nil once one is not.
-    private var flatColumns: [String]? = []
-    private var seenColumns: Set<String> = []
+    private var flat = MongoFlatColumns()
 
     init(limits: ExecutionLimits, exportURL: URL) {
         rows = ResultCollector(limits: limits, exportURL: exportURL, format: .jsonl)
@@ -21,13 +19,12 @@ final class DocumentCollector {
 
     /// A statement that returns documents begins; the exports start over.
     func begin() throws {
-        flatColumns = []
-        seenColumns = []
+        flat = MongoFlatColumns()
         try rows.begin(columns: [Self.column])
     }
 
     func document(_ value: MongoValue) throws {
-        if try rows.row([MongoExtendedJSON.relaxed(value)]) { noteColumns(of: value) }
+        if try rows.row([MongoExtendedJSON.relaxed(value)]) { flat.note(value) }
     }
 
     /// `command` says what the statement did (`find on orders`, `updateMany on orders: 3 matched, 2 modified`).
@@ -38,19 +35,10 @@ final class DocumentCollector {
     func finish(milliseconds: Int) throws -> ExecutionResult {
         let result = try rows.finish(notices: [], milliseconds: milliseconds)
         try? FileManager.default.removeItem(at: csvURL)
-        if let preview = result.preview, preview.rowsKept > 0, let columns = flatColumns, !columns.isEmpty {
+        if let preview = result.preview, preview.rowsKept > 0, let columns = flat.columns, !columns.isEmpty {
             try writeCSV(columns: columns)
         }
         return result
-    }
-
-    private func noteColumns(of value: MongoValue) {
-        guard flatColumns != nil else { return }
-        guard case .document(let document) = value, !document.fields.contains(where: { $0.value.isContainer }) else {
-            flatColumns = nil
-            return
-        }
-        for key in document.keys where seenColumns.insert(key).inserted { flatColumns?.append(key) }
     }
 
     /// Reads the JSON Lines export back a line at a time (memory stays bounded) and writes each document as a CSV

@@ -1,5 +1,6 @@
 import CLibMongoc
 import Logging
+import QueryGateCore
 import Synchronization
 
 /// The process-wide side of libmongoc: initialised once, its own log lines routed into swift-log, and one client
@@ -47,17 +48,17 @@ enum MongoDriver {
 final class MongoClientPool: @unchecked Sendable {
     let pointer: OpaquePointer
 
-    /// - Throws: `MongoPoolError` naming `variable`. Neither the connection string nor the driver's words about it
+    /// - Throws: `ExecutionFailure` naming `variable`. Neither the connection string nor the driver's words about it
     ///   are repeated: libmongoc quotes the offending part, which may be the password.
-    init(uri text: String, variable: String) throws(MongoPoolError) {
+    init(uri text: String, variable: String) throws(ExecutionFailure) {
         var error = bson_error_t()
         guard let uri = mongoc_uri_new_with_error(text, &error) else {
-            throw MongoPoolError(message: "\(variable) is not a valid MongoDB connection string (mongodb://user:password@host:port/?options, with special characters percent-encoded)")
+            throw ExecutionFailure(message: "\(variable) is not a valid MongoDB connection string (mongodb://user:password@host:port/?options, with special characters percent-encoded)")
         }
         defer { mongoc_uri_destroy(uri) }
         mongoc_uri_set_option_as_utf8(uri, MONGOC_URI_APPNAME, "querygate")
         guard let pool = mongoc_client_pool_new_with_error(uri, &error) else {
-            throw MongoPoolError(message: "\(variable) names options the MongoDB driver cannot use (TLS files, mechanisms…): check it where QueryGate runs")
+            throw ExecutionFailure(message: "\(variable) names options the MongoDB driver cannot use (TLS files, mechanisms…): check it where QueryGate runs")
         }
         // Server errors then come back in their own domain, with the server's code (error API version 2).
         mongoc_client_pool_set_error_api(pool, 2)
@@ -75,16 +76,12 @@ final class MongoClientPool: @unchecked Sendable {
     }
 }
 
-struct MongoPoolError: Error {
-    let message: String
-}
-
 /// The pools, one per connection string, created on first use and kept for the life of the engine.
 final class MongoClientPools: Sendable {
     private let pools = Mutex<[String: MongoClientPool]>([:])
 
-    func pool(uri: String, variable: String) throws(MongoPoolError) -> MongoClientPool {
-        try pools.withLock { (pools) throws(MongoPoolError) -> MongoClientPool in
+    func pool(uri: String, variable: String) throws(ExecutionFailure) -> MongoClientPool {
+        try pools.withLock { (pools) throws(ExecutionFailure) -> MongoClientPool in
             if let pool = pools[uri] { return pool }
             let pool = try MongoClientPool(uri: uri, variable: variable)
             pools[uri] = pool

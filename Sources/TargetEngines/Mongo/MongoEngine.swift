@@ -74,8 +74,8 @@ public final class MongoEngine: Sendable {
             return try await threadPool.runIfActive {
                 pool.withClient { client in MongoRun(client: client, job: job, limits: limits).run(statements) }
             }
-        } catch let error as MongoPoolError {
-            return .failure(ExecutionFailure(message: error.message))
+        } catch let failure as ExecutionFailure {
+            return .failure(failure)
         } catch {
             return .failure(ExecutionFailure(message: "the target engine is shutting down: \(error)"))
         }

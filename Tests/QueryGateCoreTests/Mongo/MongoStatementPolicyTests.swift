@@ -137,19 +137,20 @@ struct MongoStatementPolicyTests {
         let statements = try MongoShellParser.parse(script)
         try MongoStatementPolicy.check(statements, database: Self.database)
         #expect(statements[0].isReadOnly == isReadOnly)
-        #expect(MongoScriptSummary(statements).isReadOnly == isReadOnly)
+        #expect(RiskAnalysis.assess(mongo: script).isReadOnly == isReadOnly)
     }
 
-    @Test func scriptSummaryListsWrites() throws {
-        let statements = try MongoShellParser.parse(
-            """
+    @Test func theRiskOfAScriptNamesItsWrites() throws {
+        let risk = RiskAnalysis.assess(mongo: """
             db.orders.find()
             db.orders.updateMany({}, {$set: {a: 1}})
             db.logs.aggregate([{$out: 'old_logs'}])
             """)
-        let summary = MongoScriptSummary(statements)
-        #expect(summary.statementCount == 3)
-        #expect(summary.writes == ["updateMany on orders", "aggregate on logs"])
-        #expect(!summary.isReadOnly)
+        #expect(risk.level == .dangerous)
+        #expect(risk.warnings == [
+            "statement 2: updateMany with an empty filter changes every document of orders",
+            "statement 3: the aggregation writes its result into \"old_logs\"",
+            "MongoDB runs a script statement by statement, not as one transaction: if one fails, the writes before it stay",
+        ])
     }
 }
