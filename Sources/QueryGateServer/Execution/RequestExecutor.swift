@@ -128,7 +128,7 @@ public struct RequestExecutor: Service {
         // The engine writes the full result here (and, for flat MongoDB documents, a CSV beside it).
         let format = claimed.databaseType.exportFormat
         let exportURL = settings.spoolDirectory.appendingPathComponent("querygate-request-\(claimed.id)-\(UUID().uuidString.prefix(8)).\(format.rawValue)")
-        let csvBeside = exportURL.deletingPathExtension().appendingPathExtension(ExportFormat.csv.rawValue)
+        let csvBeside = MongoEngine.Job.csvExportURL(beside: exportURL)
         defer {
             try? FileManager.default.removeItem(at: exportURL)
             try? FileManager.default.removeItem(at: csvBeside)

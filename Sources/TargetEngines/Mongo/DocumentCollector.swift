@@ -3,19 +3,19 @@ import QueryGateCore
 
 /// The `ResultCollector` of a MongoDB execution: each document is a one-column row, its relaxed Extended JSON,
 /// so the preview shows documents and the export is JSON Lines. When every document kept is flat (no nested
-/// document or array), a CSV of them is written beside it at the end (`csvURL`), with a column per field in the
+/// document or array), a CSV of them is written at the end too (to `csvURL`), with a column per field in the
 /// order the fields first appeared. Used from one thread only.
 final class DocumentCollector {
     static let column = ExecutionResult.Column(name: "document", type: "json")
 
     private let rows: ResultCollector
+    private let csvURL: URL
     private var flat = MongoFlatColumns()
 
-    init(limits: ExecutionLimits, exportURL: URL) {
+    init(limits: ExecutionLimits, exportURL: URL, csvURL: URL) {
         rows = ResultCollector(limits: limits, exportURL: exportURL, format: .jsonl)
+        self.csvURL = csvURL
     }
-
-    var csvURL: URL { rows.exportURL.deletingPathExtension().appendingPathExtension(ExportFormat.csv.rawValue) }
 
     /// A statement that returns documents begins; the exports start over.
     func begin() throws {

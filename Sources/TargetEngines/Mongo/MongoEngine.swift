@@ -24,6 +24,13 @@ public final class MongoEngine: Sendable {
         /// Where the JSON Lines export of the result goes.
         public let exportURL: URL
 
+        /// Where the CSV of a result of flat documents goes, beside the JSON Lines.
+        public var csvExportURL: URL { Self.csvExportURL(beside: exportURL) }
+
+        public static func csvExportURL(beside exportURL: URL) -> URL {
+            exportURL.deletingPathExtension().appendingPathExtension(ExportFormat.csv.rawValue)
+        }
+
         public init(uri: String, uriVariable: String, database: String, script: String, exportURL: URL) {
             self.uri = uri
             self.uriVariable = uriVariable

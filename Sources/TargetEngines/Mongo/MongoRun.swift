@@ -12,7 +12,7 @@ struct MongoRun {
     func run(_ statements: [MongoStatement]) -> Result<ExecutionResult, ExecutionFailure> {
         let started = ContinuousClock.now
         func elapsed() -> Int { Int(started.duration(to: .now) / .milliseconds(1)) }
-        let collector = DocumentCollector(limits: limits, exportURL: job.exportURL)
+        let collector = DocumentCollector(limits: limits, exportURL: job.exportURL, csvURL: job.csvExportURL)
         let database = mongoc_client_get_database(client, job.database)!
         defer { mongoc_database_destroy(database) }
         let options = MongoCommandOptions(maxTimeMS: Int(limits.statementTimeout / .milliseconds(1)), batchSize: MongoEngine.batchSize)
