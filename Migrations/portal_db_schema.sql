@@ -1,4 +1,4 @@
--- The consolidated portal schema for fresh installs: 001 to 006 in one file, as the seed describes.
+-- The consolidated portal schema for fresh installs: 001 to 007 in one file, as the seed describes.
 --
 --     psql -v ON_ERROR_STOP=1 -d portal_db -f Migrations/portal_db_schema.sql
 --
@@ -134,7 +134,10 @@ CREATE TABLE IF NOT EXISTS slack_notifications (
     channel_id        TEXT,
     message_ts        TEXT,
     created_at        TIMESTAMPTZ NOT NULL DEFAULT now(),
-    sent_at           TIMESTAMPTZ
+    sent_at           TIMESTAMPTZ,
+    -- From 007: the worker delivering it now, and until when its claim holds (renewed during the Slack call).
+    claimed_by        TEXT,
+    lease_expires_at  TIMESTAMPTZ
 );
 CREATE INDEX IF NOT EXISTS slack_notifications_due_idx ON slack_notifications (next_attempt_at)
     WHERE status = 'pending';

@@ -20,10 +20,14 @@ public struct PortalAPI: Sendable {
     let logger: Logger
     let signIns = SignInQueue()
 
-    public init(store: PortalStore, tokens: TokenService, hasher: PasswordHasher, logger: Logger) {
+    /// The time the portal database gets per call.
+    let deadline: PortalDeadline.Budget
+
+    public init(store: PortalStore, tokens: TokenService, hasher: PasswordHasher, deadline: PortalDeadline.Budget = .api, logger: Logger) {
         self.store = store
         self.tokens = tokens
         self.hasher = hasher
+        self.deadline = deadline
         self.logger = logger
     }
 
@@ -31,7 +35,18 @@ public struct PortalAPI: Sendable {
     public func register(on router: Router<QueryGateRequestContext>) {
         let api = router.group("api/v1")
         for route in routes {
-            api.on(RouterPath(route.path), method: route.method, use: route.handler)
+            api.on(RouterPath(route.path), method: route.method) { request, context in
+                try await withPortalDeadline { try await route.handler(request, context) }
+            }
+        }
+    }
+
+    /// Past the deadline the answer is a 503 that says whether anything was recorded.
+    private func withPortalDeadline(_ handler: @escaping @Sendable () async throws -> Response) async throws -> Response {
+        do {
+            return try await PortalDeadline.answer(within: deadline, handler)
+        } catch let outage as PortalUnavailable {
+            throw APIError.portalUnavailable(outage)
         }
     }
 

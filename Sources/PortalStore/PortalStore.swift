@@ -17,9 +17,26 @@ public struct PortalStore: Sendable {
 
     /// Runs `body` in a transaction and rethrows the error that caused a rollback as itself, not wrapped in
     /// `PostgresTransactionError`, so callers can tell a validation error from a lost connection.
+    ///
+    /// Under a `PortalDeadline` (the Slack and API request paths), the transaction's statements get the time left as
+    /// `statement_timeout`, and it rolls back rather than commit once the deadline has passed or its task was
+    /// cancelled: a person told "nothing was recorded" is never contradicted by a commit a moment later.
     func transaction<Result: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
+        let deadline = PortalDeadline.current
+        let logger = self.logger
         do {
-            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+            let result = try await client.withTransaction(logger: logger) { connection in
+                if let deadline {
+                    guard let left = deadline.remaining, !Task.isCancelled else { throw PortalUnavailable.nothingRecorded }
+                    let milliseconds = max(1, Int(left / .milliseconds(1)))
+                    try await connection.query("SELECT set_config('statement_timeout', \(String(milliseconds)), true)", logger: logger)
+                }
+                let result = try await body(connection)
+                if let deadline, deadline.remaining == nil || Task.isCancelled { throw PortalUnavailable.nothingRecorded }
+                return result
+            }
+            deadline?.recordCommit()
+            return result
         } catch let error as PostgresTransactionError {
             throw error.closureError ?? error.beginError ?? error.commitError ?? error
         }

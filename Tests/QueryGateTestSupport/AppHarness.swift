@@ -38,8 +38,11 @@ public struct AppHarness: Sendable {
 
     /// - Parameter mode: `.router` answers without a socket; `.live` serves on a loopback port, so the API sees a
     ///   client address (the sign-in limit per address needs one).
+    /// A portal deadline loose enough for a loaded test machine; the fault tests pass production's.
+    public static let patientDeadline = PortalDeadline.Budget(time: .seconds(30), grace: .seconds(5))
+
     public static func run(
-        _ mode: TestingSetup = .router, accessLifetime: Duration = .seconds(300),
+        _ mode: TestingSetup = .router, accessLifetime: Duration = .seconds(300), deadline: PortalDeadline.Budget = patientDeadline,
         _ body: @Sendable @escaping (AppHarness) async throws -> Void
     ) async throws {
         try await TestDatabase.withMigrated { database in
@@ -55,8 +58,9 @@ public struct AppHarness: Sendable {
             try await FakeSlack.run { fake in
                 let routes = SlackRoutes(
                     verifier: SlackRequestVerifier(signingSecret: SlackSigner.signingSecret), store: store,
-                    slack: HTTPSlackWebAPI(baseURL: fake.apiURL, token: FakeSlack.botToken, logger: quietLogger), logger: quietLogger)
-                let api = PortalAPI(store: store, tokens: tokens, hasher: hasher, logger: quietLogger)
+                    slack: HTTPSlackWebAPI(baseURL: fake.apiURL, token: FakeSlack.botToken, logger: quietLogger), deadline: deadline,
+                    logger: quietLogger)
+                let api = PortalAPI(store: store, tokens: tokens, hasher: hasher, deadline: deadline, logger: quietLogger)
                 let router = QueryGateApp.router(store: store, slack: routes, api: api, corsOrigins: [portalOrigin])
                 try await Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: quietLogger)
                     .test(mode) { client in
@@ -128,7 +132,7 @@ public struct AppHarness: Sendable {
     public func deliverOutbox(settings: SlackOutboxWorker.Settings = .fast) async throws {
         let worker = SlackOutboxWorker(store: store, slack: slack, settings: settings, logger: Self.quietLogger)
         for _ in 0..<200 {
-            _ = await worker.deliverDue()
+            try await worker.deliverDue()
             let counts = try await store.outboxCounts()
             if counts.pending == 0 { return }
             try await Task.sleep(for: .milliseconds(20))

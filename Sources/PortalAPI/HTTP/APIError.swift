@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import PortalStore
 import QueryGateCore
 
 /// Every API error, as JSON with a stable code: `{"error": {"code": "…", "message": "…", "field": "…"}}`.
@@ -26,6 +27,15 @@ public struct APIError: Error, Sendable, Equatable {
     public static let badCredentials = APIError(.unauthorized, "invalid_credentials", "wrong e-mail address or password")
     public static let notFound = APIError(.notFound, "not_found", "there is no such resource, or none that you can see")
     public static let adminsOnly = APIError(.forbidden, "forbidden", "only admins may do this")
+
+    /// The portal database did not answer in time: `database_unavailable` when nothing was recorded (try again),
+    /// `outcome_unknown` when it cannot be told (look before trying again).
+    static func portalUnavailable(_ outage: PortalUnavailable) -> APIError {
+        var error = APIError(.serviceUnavailable, outage == .nothingRecorded ? "database_unavailable" : "outcome_unknown",
+                             outage.message)
+        error.retryAfter = 30
+        return error
+    }
 
     static func tooManyAttempts(retryAfter seconds: Int) -> APIError {
         var error = APIError(.tooManyRequests, "too_many_attempts", "too many failed sign-ins; try again in \(seconds / 60 + 1) minutes")

@@ -5,22 +5,34 @@ import PortalStore
 import QueryGateCore
 import ServiceLifecycle
 
-/// Delivers the Slack outbox: takes due notifications one at a time (see `PortalStore.deliverNextNotification`),
-/// renders each from its request's current state, and calls the Web API.
+/// Delivers the Slack outbox: claims due notifications one at a time (`PortalStore.claimNextNotification`), renders
+/// each from its request's current state, calls the Web API with no portal transaction open, and records the outcome.
 ///
+/// - A queued notification wakes the worker at once (LISTEN on `PortalStore.outboxChannel`); it also polls.
 /// - 5xx and network errors retry with exponential backoff; after `maxAttempts` the row is marked failed.
 /// - HTTP 429 pauses this worker for `Retry-After` and retries without counting an attempt.
 /// - Errors that will never succeed (channel_not_found, not_in_channel, invalid_auth…) are recorded as failed and
 ///   logged, once.
+/// - Every wait has a deadline: a portal call `portalDeadline`, a delivery `deliveryDeadline`. The claim is renewed
+///   during a delivery; if this process dies mid-call, another worker takes the row once the lease expires.
 /// - A graceful shutdown lets the delivery in flight finish and be recorded, so a restart repeats nothing.
+/// - A failing loop (the portal database is down) is retried with a growing pause, logged each time.
 public struct SlackOutboxWorker: Service {
     public struct Settings: Sendable {
-        /// How often to look for due rows when nothing woke the worker.
-        public var pollInterval: Duration = .milliseconds(500)
+        /// Names this worker in `slack_notifications.claimed_by`.
+        public var workerID = "outbox-\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
+        /// How often to look for due rows when no NOTIFY woke the worker (retries come due without one).
+        public var pollInterval: Duration = .seconds(1)
         /// The first retry delay; it doubles with each attempt, up to `maximumBackoff`.
         public var backoffBase: Duration = .seconds(2)
         public var maximumBackoff: Duration = .seconds(300)
         public var maxAttempts: Int = 12
+        /// How long a claim holds without renewal; renewed every third of it during a delivery.
+        public var lease: Duration = .seconds(30)
+        /// The longest one portal-database call may take.
+        public var portalDeadline: Duration = .seconds(10)
+        /// The longest one delivery may take: the Web API calls time out after 10 s, an upload after 300 s.
+        public var deliveryDeadline: Duration = .seconds(330)
 
         public init() {}
     }
@@ -29,6 +41,7 @@ public struct SlackOutboxWorker: Service {
     let slack: any SlackWebAPI
     let settings: Settings
     let logger: Logger
+    private let wake = WakeSignal()
 
     public init(store: PortalStore, slack: any SlackWebAPI, settings: Settings = Settings(), logger: Logger) {
         self.store = store
@@ -37,34 +50,78 @@ public struct SlackOutboxWorker: Service {
         self.logger = logger
     }
 
+    private var stopping: Bool { Task.isShuttingDownGracefully || Task.isCancelled }
+
     public func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let pause = await deliverDue()
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
+        await withDiscardingTaskGroup { group in
+            group.addTask { [store, wake, settings] in
+                await cancelWhenGracefulShutdown { await store.listen(on: PortalStore.outboxChannel, wake: wake, retryDelay: settings.pollInterval) }
+            }
+            group.addTask { await deliveryLoop() }
+        }
+    }
+
+    private func deliveryLoop() async {
+        var failures = 0
+        while !stopping {
+            let pause: Duration
+            do {
+                pause = try await deliverDue()
+                if failures > 0 { logger.notice("outbox delivery works again", metadata: ["after_failures": "\(failures)"]) }
+                failures = 0
+            } catch {
+                failures += 1
+                pause = min(settings.pollInterval * (1 << min(failures, 5)), .seconds(30))
+                logger.error("outbox delivery failed; trying again", metadata: [
+                    "error": "\(PortalStore.errorDescription(error))", "consecutive_failures": "\(failures)", "pause": "\(pause)"])
+            }
+            await cancelWhenGracefulShutdown { await wake.wait(upTo: pause) }
         }
     }
 
     /// Delivers everything due, and returns how long to wait before looking again.
-    public func deliverDue() async -> Duration {
-        let pauseAfterRateLimit = PauseBox()
-        while !Task.isShuttingDownGracefully {
-            do {
-                let delivered = try await store.deliverNextNotification(maxAttempts: settings.maxAttempts) { message in
-                    let result = await deliver(message)
-                    if case .rateLimited(let delay) = result { await pauseAfterRateLimit.set(delay) }
-                    return result
-                }
-                if let pause = await pauseAfterRateLimit.value {
-                    logger.warning("Slack rate limit: pausing deliveries", metadata: ["seconds": "\(pause)"])
-                    return pause
-                }
-                if !delivered { return settings.pollInterval }
-            } catch {
-                logger.error("outbox delivery failed", metadata: ["error": "\(error)"])
-                return settings.pollInterval
+    @discardableResult
+    public func deliverDue() async throws -> Duration {
+        while !stopping {
+            let claimed = try await withDeadline(settings.portalDeadline, "claiming a notification") { [store, settings] in
+                try await store.claimNextNotification(workerID: settings.workerID, lease: settings.lease)
+            }
+            guard let message = claimed else { return settings.pollInterval }
+            let result = await deliverHoldingClaim(message)
+            // Recorded even when a shutdown began during the call: the message may have been sent.
+            try await withoutCancellation(settings.portalDeadline, "recording a delivery") { [store, settings] in
+                try await store.recordDelivery(result, of: message, workerID: settings.workerID, maxAttempts: settings.maxAttempts)
+            }
+            if case .rateLimited(let pause) = result {
+                logger.warning("Slack rate limit: pausing deliveries", metadata: ["seconds": "\(pause)"])
+                return pause
             }
         }
         return .zero
+    }
+
+    /// Delivers `message` within `deliveryDeadline`, renewing the claim meanwhile.
+    private func deliverHoldingClaim(_ message: PortalStore.OutboxMessage) async -> PortalStore.DeliveryResult {
+        let renewal = Task { [store, settings, logger] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: settings.lease / 3)
+                if Task.isCancelled { return }
+                do {
+                    let held = try await withDeadline(settings.portalDeadline, "renewing a notification's lease") {
+                        try await store.renewNotificationLease(id: message.id, workerID: settings.workerID, lease: settings.lease)
+                    }
+                    if !held { logger.warning("lost the claim on a notification mid-call", metadata: ["notification": "\(message.id)"]) }
+                } catch {
+                    logger.warning("could not renew a notification's lease", metadata: ["notification": "\(message.id)", "error": "\(error)"])
+                }
+            }
+        }
+        defer { renewal.cancel() }
+        do {
+            return try await withDeadline(settings.deliveryDeadline, "delivering a notification") { await deliver(message) }
+        } catch {
+            return .retry(after: backoff(message.attempts), error: "\(error)")
+        }
     }
 
     func deliver(_ message: PortalStore.OutboxMessage) async -> PortalStore.DeliveryResult {
@@ -97,7 +154,9 @@ public struct SlackOutboxWorker: Service {
             guard let channel = message.channelID else {
                 return await openConversation(with: message.recipient, attempts: message.attempts)
             }
-            let event = RequestEvent(rawValue: message.payload["event"] ?? "") ?? .approved
+            guard let event = message.payload["event"].flatMap(RequestEvent.init(rawValue:)) else {
+                return .failed(error: "a direct message names no known event (\(message.payload["event"] ?? "none"))")
+            }
             method = "chat.postMessage"
             arguments = ["channel": .string(channel), "text": .string(Replies.directMessage(request, event: event, link: await permalink(request)))]
         case (.resultReply, let request?):
@@ -221,10 +280,4 @@ private actor ChunkReader {
         defer { sequence += 1 }
         return try await store.exportChunk(of: requestID, format: format, sequence: sequence)
     }
-}
-
-/// The pause a rate-limited delivery asks for, handed out of the delivery closure.
-private actor PauseBox {
-    var value: Duration?
-    func set(_ delay: Duration) { value = delay }
 }

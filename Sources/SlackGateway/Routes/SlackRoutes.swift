@@ -17,22 +17,34 @@ public struct SlackRoutes: Sendable {
     let verifier: SlackRequestVerifier?
     let store: PortalStore
     let slack: any SlackWebAPI
+    let deadline: PortalDeadline.Budget
     let logger: Logger
 
-    /// - Parameter verifier: nil when no signing secret is configured: every request is then refused with 503.
-    public init(verifier: SlackRequestVerifier?, store: PortalStore, slack: any SlackWebAPI, logger: Logger) {
+    /// - Parameters:
+    ///   - verifier: nil when no signing secret is configured: every request is then refused with 503.
+    ///   - deadline: the time the portal database gets while Slack waits (3 s in all); see `PortalDeadline`.
+    public init(
+        verifier: SlackRequestVerifier?, store: PortalStore, slack: any SlackWebAPI,
+        deadline: PortalDeadline.Budget = .slack, logger: Logger
+    ) {
         self.verifier = verifier
         self.store = store
         self.slack = slack
+        self.deadline = deadline
         self.logger = logger
     }
 
+
     public func register(on router: Router<some RequestContext>) {
         router.post("slack/commands") { request, _ in
-            try await verified(request) { body in try await command(FormBody.fields(String(decoding: body, as: UTF8.self))) }
+            // A slash command's answer is shown to the user, so the outage is explained there.
+            try await verified(request, unavailable: { SlackResponses.ephemeral($0.message) }) { body in
+                try await command(FormBody.fields(String(decoding: body, as: UTF8.self)))
+            }
         }
         router.post("slack/interactions") { request, _ in
-            try await verified(request) { body in
+            // A click or a form has no text answer: a 503 makes Slack show the person that it did not work.
+            try await verified(request, unavailable: { SlackResponses.plain(.serviceUnavailable, $0.message) }) { body in
                 let fields = FormBody.fields(String(decoding: body, as: UTF8.self))
                 guard let payload = fields["payload"], let json = JSONValue.decode(Array(payload.utf8)), let interaction = Interaction(json: json)
                 else {
@@ -54,7 +66,10 @@ public struct SlackRoutes: Sendable {
 
     /// Reads at most `maximumBodySize` bytes (413 beyond), checks the signature (401 otherwise), and only then
     /// hands the body on. A refusal is logged with its reason, never with the secret or the signature.
-    private func verified(_ request: Request, _ handle: ([UInt8]) async throws -> Response) async throws -> Response {
+    private func verified(
+        _ request: Request, unavailable: (PortalUnavailable) -> Response = { SlackResponses.plain(.serviceUnavailable, $0.message) },
+        _ handle: @escaping @Sendable ([UInt8]) async throws -> Response
+    ) async throws -> Response {
         guard let verifier else {
             logger.error("a Slack request arrived, but SLACK_SIGNING_SECRET is not set: refused")
             return SlackResponses.plain(.serviceUnavailable, "Slack is not configured on this QueryGate")
@@ -79,7 +94,10 @@ public struct SlackRoutes: Sendable {
             return SlackResponses.plain(.unauthorized, "invalid Slack request signature")
         }
         do {
-            return try await handle(bytes)
+            return try await PortalDeadline.answer(within: deadline) { try await handle(bytes) }
+        } catch let outage as PortalUnavailable {
+            logger.error("answered Slack without the portal database", metadata: ["path": "\(request.uri.path)", "outcome": "\(outage)"])
+            return unavailable(outage)
         } catch {
             // Slack shows the user a generic failure; the log says what it was.
             logger.error("a Slack request failed", metadata: ["path": "\(request.uri.path)", "error": "\(PortalStore.errorDescription(error))"])
