@@ -22,7 +22,7 @@ extension PortalStore {
                     RETURNING id
                     """,
                     logger: logger
-                ).decode(Int.self).first { _ in true } ?? 0
+                ).insertedID(into: "database_instances")
                 var details = ["name": instance.name.rawValue, "type": instance.type.rawValue]
                 details["credentials_env_prefix"] = prefix
                 details["connection_string_env"] = connectionStringVariable
@@ -52,7 +52,7 @@ extension PortalStore {
         for try await (id, name, type, prefix, connectionStringVariable, description, isActive, count) in rows.decode(
             (Int, String, String, String?, String?, String?, Bool, Int).self)
         {
-            let type = DatabaseType(rawValue: type) ?? .postgresql
+            let type = try DatabaseType(portalValue: type, column: "database_instances.type")
             let credentials = try? InstanceCredentials(type: type, environmentPrefix: prefix, connectionStringVariable: connectionStringVariable)
             instances.append(DatabaseInstance(id: id, name: name, type: type, credentials: credentials, description: description,
                                               isActive: isActive, databaseCount: count))
@@ -82,12 +82,12 @@ extension PortalStore {
                     RETURNING id
                     """,
                     logger: logger
-                ).decode(Int.self).first { _ in true } ?? 0
+                ).insertedID(into: "databases")
                 try await Self.appendAudit(
                     AuditEntry(actor: actor, action: "database.created", entityType: "database", entityID: String(id),
                                details: ["instance": instance.rawValue, "name": name.rawValue]),
                     on: connection, logger: logger)
-                return TargetDatabase(id: id, instanceName: instance.rawValue, instanceType: DatabaseType(rawValue: type) ?? .postgresql,
+                return TargetDatabase(id: id, instanceName: instance.rawValue, instanceType: try DatabaseType(portalValue: type, column: "database_instances.type"),
                                       name: name.rawValue, description: description, source: "manual", isActive: true)
             }
         }
@@ -113,7 +113,7 @@ extension PortalStore {
         for try await (id, instanceName, type, name, description, source, isActive) in rows.decode(
             (Int, String, String, String, String?, String, Bool).self)
         {
-            databases.append(TargetDatabase(id: id, instanceName: instanceName, instanceType: DatabaseType(rawValue: type) ?? .postgresql,
+            databases.append(TargetDatabase(id: id, instanceName: instanceName, instanceType: try DatabaseType(portalValue: type, column: "database_instances.type"),
                                             name: name, description: description, source: source, isActive: isActive))
         }
         return databases

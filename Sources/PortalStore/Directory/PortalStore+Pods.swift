@@ -17,7 +17,7 @@ extension PortalStore {
                     RETURNING id
                     """,
                     logger: logger
-                ).decode(Int.self).first { _ in true } ?? 0
+                ).insertedID(into: "pods")
                 try await Self.appendAudit(
                     AuditEntry(actor: actor, action: "pod.created", entityType: "pod", entityID: String(id),
                                details: ["name": pod.name.rawValue, "slack_channel_id": pod.slackChannelID.rawValue]),

@@ -21,7 +21,7 @@ extension PortalStore {
                     RETURNING id
                     """,
                     logger: logger
-                ).decode(Int.self).first { _ in true } ?? 0
+                ).insertedID(into: "users")
                 var details = ["email": user.email.rawValue, "role": user.role.rawValue]
                 details["pod"] = user.pod?.rawValue
                 details["slack_user_id"] = user.slackUserID?.rawValue
@@ -66,7 +66,7 @@ extension PortalStore {
         for try await (id, email, name, role, podID, podName, slackID, isActive) in rows.decode(
             (Int, String, String, String, Int?, String?, String?, Bool).self)
         {
-            users.append(User(id: id, email: email, name: name, role: Role(rawValue: role) ?? .developer, podID: podID,
+            users.append(User(id: id, email: email, name: name, role: try Role(portalValue: role, column: "users.role"), podID: podID,
                               podName: podName, slackUserID: slackID, isActive: isActive))
         }
         return users

@@ -14,7 +14,8 @@ extension PortalStore {
         public let queryText: String
         public let databaseName: String
         public let databaseType: DatabaseType
-        public let credentials: InstanceCredentials?
+        /// The instance's credentials reference, or why it is unusable (the request then fails with that reason).
+        public let credentials: Result<InstanceCredentials, ExecutionFailure>
     }
 
     /// The channel LISTEN/NOTIFY wakes executors on when a request is approved.
@@ -23,7 +24,7 @@ extension PortalStore {
     /// Claims the oldest approved request for `executorID`, or returns nil when none waits.
     public func claimApproved(executorID: String, lease: Duration) async throws -> ClaimedRequest? {
         let logger = self.logger
-        return try await transaction { connection in
+        return try await transaction { connection -> ClaimedRequest? in
             let claimed = try await connection.query(
                 """
                 UPDATE query_requests SET status = 'executing', executor_id = \(executorID),
@@ -43,17 +44,26 @@ extension PortalStore {
                 """,
                 logger: logger
             ).decode((String, String, String, String, String?, String?).self).first { _ in true }
-            guard let (type, text, database, instanceType, prefix, connectionVariable) = row else { return nil }
-            let databaseType = DatabaseType(rawValue: instanceType) ?? .postgresql
+            guard let (type, text, database, instanceType, prefix, connectionVariable) = row else {
+                throw UnexpectedPortalState("request \(id) was claimed but its database or instance row is gone")
+            }
             try await Self.appendAudit(
                 AuditEntry(actor: Self.executorActor(executorID), action: "request.executing", entityType: "query_request",
                            entityID: String(id), details: [:]),
                 on: connection, logger: logger)
             try await Self.enqueueApprovalUpdate(requestID: id, on: connection, logger: logger)
+            // What cannot run is claimed anyway and fails with the reason, rather than run as something it is not.
+            let submissionType = try SubmissionType(portalValue: type, column: "query_requests.submission_type")
+            let databaseType = try DatabaseType(portalValue: instanceType, column: "database_instances.type")
+            let credentials: Result<InstanceCredentials, ExecutionFailure>
+            do throws(ValidationError) {
+                credentials = .success(try InstanceCredentials(type: databaseType, environmentPrefix: prefix, connectionStringVariable: connectionVariable))
+            } catch {
+                credentials = .failure(ExecutionFailure(message: "the instance's credentials are misconfigured (\(error.message)): an admin must fix it"))
+            }
             return ClaimedRequest(
-                id: id, submissionType: SubmissionType(rawValue: type) ?? .query, queryText: text, databaseName: database,
-                databaseType: databaseType,
-                credentials: try? InstanceCredentials(type: databaseType, environmentPrefix: prefix, connectionStringVariable: connectionVariable))
+                id: id, submissionType: submissionType, queryText: text, databaseName: database, databaseType: databaseType,
+                credentials: credentials)
         }
     }
 

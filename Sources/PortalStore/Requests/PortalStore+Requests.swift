@@ -57,7 +57,7 @@ extension PortalStore {
                 RETURNING id
                 """,
                 logger: logger
-            ).decode(Int.self).first { _ in true } ?? 0
+            ).insertedID(into: "query_requests")
             try await Self.appendAudit(
                 AuditEntry(actor: AuditActor(userID: requester.id, label: requester.email, source: source), action: "request.submitted",
                            entityType: "query_request", entityID: String(id),
@@ -187,9 +187,9 @@ extension PortalStore {
             }
             let summary = try cell(26, String?.self)
             details.append(RequestDetails(
-                id: try cell(0), status: RequestStatus(rawValue: try cell(1)) ?? .pending,
-                submissionType: SubmissionType(rawValue: try cell(2)) ?? .query, queryText: try cell(3), reason: try cell(4),
-                target: try cell(5), databaseType: DatabaseType(rawValue: try cell(6)) ?? .postgresql,
+                id: try cell(0), status: try RequestStatus(portalValue: try cell(1), column: "query_requests.status"),
+                submissionType: try SubmissionType(portalValue: try cell(2), column: "query_requests.submission_type"), queryText: try cell(3), reason: try cell(4),
+                target: try cell(5), databaseType: try DatabaseType(portalValue: try cell(6), column: "database_instances.type"),
                 requester: RequestDetails.Person(name: try cell(7), email: try cell(8), slackUserID: try cell(9)),
                 podName: try cell(10), podChannelID: try cell(11), managerSlackIDs: try cell(12),
                 approver: try person(13), rejecter: try person(16), rejectionReason: try cell(19), createdAt: try cell(20),

@@ -30,6 +30,9 @@ public struct QueryGateConfiguration: Sendable {
         public var limits: ExecutionLimits
         /// Requests this process runs at once; 0 leaves execution to other replicas.
         public var concurrency: Int
+        /// How long a running request's claim holds without renewal: a replica that dies mid-request has its
+        /// request declared interrupted within this plus 2 s.
+        public var lease: Duration
     }
 
     public struct JWTSettings: Sendable {
@@ -89,7 +92,8 @@ public struct QueryGateConfiguration: Sendable {
                     maxRows: try reader.integer(Settings.maxRows, in: 1...10_000_000, meaning: "a number of rows") ?? 100_000,
                     maxResultBytes: try reader.integer(Settings.maxResultBytes, in: 1024...(4 << 30), meaning: "a number of bytes") ?? 64 << 20
                 ),
-                concurrency: try reader.integer(Settings.executorConcurrency, in: 0...64, meaning: "a number of requests") ?? 2
+                concurrency: try reader.integer(Settings.executorConcurrency, in: 0...64, meaning: "a number of requests") ?? 2,
+                lease: try reader.duration(Settings.executorLease, in: .seconds(3)...(.seconds(600))) ?? .seconds(10)
             ),
             targetEnvironment: CredentialEnvironment(environment)
         )
@@ -217,6 +221,15 @@ struct SettingsReader {
             throw ConfigurationError(key, "must be a positive duration such as 900s, 30m, 12h or 1d")
         }
         return .seconds(count * seconds)
+    }
+
+    /// A duration that must also lie in `range`.
+    func duration(_ key: String, in range: ClosedRange<Duration>) throws(ConfigurationError) -> Duration? {
+        guard let value = try duration(key) else { return nil }
+        guard range.contains(value) else {
+            throw ConfigurationError(key, "must be between \(range.lowerBound) and \(range.upperBound)")
+        }
+        return value
     }
 
     func secret(_ key: String) throws(ConfigurationError) -> Secret? {

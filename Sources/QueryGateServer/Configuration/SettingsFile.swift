@@ -57,6 +57,7 @@ enum Settings {
     static let maxRows = "QUERYGATE_MAX_ROWS"
     static let maxResultBytes = "QUERYGATE_MAX_RESULT_BYTES"
     static let executorConcurrency = "QUERYGATE_EXECUTOR_CONCURRENCY"
+    static let executorLease = "QUERYGATE_EXECUTOR_LEASE"
     static let bcryptCost = "QUERYGATE_BCRYPT_COST"
     static let corsOrigins = "QUERYGATE_CORS_ORIGINS"
 
@@ -64,7 +65,7 @@ enum Settings {
     static let known: Set<String> = [
         portalHost, portalPort, portalName, portalUser, portalPassword, portalSSLMode, jwtSecret, jwtRefreshSecret,
         jwtAccessExpires, jwtRefreshExpiresDays, slackSigningSecret, slackBotToken, slackAPIURL, host, port, logLevel,
-        dataDirectory, autoMigrate, migrationsDirectory, statementTimeout, maxRows, maxResultBytes, executorConcurrency, bcryptCost,
+        dataDirectory, autoMigrate, migrationsDirectory, statementTimeout, maxRows, maxResultBytes, executorConcurrency, executorLease, bcryptCost,
         corsOrigins,
     ]
 

@@ -11,16 +11,21 @@ import TargetEngines
 /// gateway processes share the work), runs them on their target, and records the outcome with its audit row and
 /// Slack notifications. Wakes on LISTEN/NOTIFY when a request is approved, and polls as a fallback.
 ///
-/// While a request runs, its lease is renewed; a request whose lease expires (its process died) is declared
-/// failed, "interrupted", by any executor's sweep, and never re-run by itself.
+/// While a request runs, its lease is renewed every third of `lease`. If the lease is found gone, or cannot be
+/// renewed for two thirds of it (the portal database is away), the run is cancelled on the target and no outcome
+/// is recorded: another replica may already have declared the request interrupted. A request whose lease expires
+/// (its process died) is declared failed, "interrupted", by any executor's sweep within `lease + sweepInterval`, and
+/// never re-run by itself.
 public struct RequestExecutor: Service {
     public struct Settings: Sendable {
         /// Names this process in `query_requests.executor_id` and the audit log.
         public var executorID = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
         /// How long a claim holds without renewal; renewed every third of it.
-        public var lease: Duration = .seconds(30)
+        public var lease: Duration = .seconds(10)
         public var pollInterval: Duration = .seconds(1)
-        public var sweepInterval: Duration = .seconds(10)
+        public var sweepInterval: Duration = .seconds(2)
+        /// The longest one portal-database call may take.
+        public var portalDeadline: Duration = .seconds(10)
         /// Requests run at once by this process.
         public var concurrency = 2
         /// Where result exports are written before they are stored.
@@ -48,7 +53,9 @@ public struct RequestExecutor: Service {
 
     public func run() async throws {
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await listenForApprovals() }
+            group.addTask { [store, wake, settings] in
+                await cancelWhenGracefulShutdown { await store.listen(on: PortalStore.executorChannel, wake: wake, retryDelay: settings.pollInterval) }
+            }
             group.addTask { await sweepInterruptedRequests() }
             for _ in 0..<max(1, settings.concurrency) {
                 group.addTask { await workLoop() }
@@ -62,7 +69,10 @@ public struct RequestExecutor: Service {
     /// tests and tools.
     @discardableResult
     public func runNext() async throws -> Int? {
-        guard let claimed = try await store.claimApproved(executorID: settings.executorID, lease: settings.lease) else { return nil }
+        let claimed = try await withDeadline(settings.portalDeadline, "claiming a request") { [store, settings] in
+            try await store.claimApproved(executorID: settings.executorID, lease: settings.lease)
+        }
+        guard let claimed else { return nil }
         await execute(claimed)
         return claimed.id
     }
@@ -70,30 +80,18 @@ public struct RequestExecutor: Service {
     private var stopping: Bool { Task.isShuttingDownGracefully || Task.isCancelled }
 
     private func workLoop() async {
+        var failures = 0
         while !stopping {
             do {
-                if try await runNext() == nil { await wake.wait(upTo: settings.pollInterval) }
+                let ran = try await runNext()
+                failures = 0
+                if ran == nil { await cancelWhenGracefulShutdown { await wake.wait(upTo: settings.pollInterval) } }
             } catch {
-                logger.error("could not claim a request", metadata: ["error": "\(error)"])
-                await wake.wait(upTo: settings.pollInterval)
-            }
-        }
-    }
-
-    private func listenForApprovals() async {
-        while !stopping {
-            do {
-                try await cancelWhenGracefulShutdown {
-                    try await store.client.withConnection { connection in
-                        try await connection.listen(on: PortalStore.executorChannel) { notifications in
-                            for try await _ in notifications { await wake.signal() }
-                        }
-                    }
-                }
-            } catch {
-                if stopping { return }
-                logger.warning("LISTEN for approvals failed; polling until it is back", metadata: ["error": "\(error)"])
-                try? await Task.sleep(for: settings.pollInterval)
+                failures += 1
+                let pause = min(settings.pollInterval * (1 << min(failures, 5)), .seconds(30))
+                logger.error("could not claim a request; trying again", metadata: [
+                    "error": "\(PortalStore.errorDescription(error))", "consecutive_failures": "\(failures)", "pause": "\(pause)"])
+                await cancelWhenGracefulShutdown { await wake.wait(upTo: pause) }
             }
         }
     }
@@ -101,12 +99,14 @@ public struct RequestExecutor: Service {
     private func sweepInterruptedRequests() async {
         while !stopping {
             do {
-                let interrupted = try await store.failInterruptedRequests()
+                let interrupted = try await withDeadline(settings.portalDeadline, "sweeping interrupted requests") { [store] in
+                    try await store.failInterruptedRequests()
+                }
                 if !interrupted.isEmpty {
                     logger.error("requests interrupted: their worker stopped while running them; not re-run", metadata: ["requests": "\(interrupted)"])
                 }
             } catch {
-                logger.error("could not sweep interrupted requests", metadata: ["error": "\(error)"])
+                logger.error("could not sweep interrupted requests", metadata: ["error": "\(PortalStore.errorDescription(error))"])
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: settings.sweepInterval) }
         }
@@ -114,17 +114,16 @@ public struct RequestExecutor: Service {
 
     // MARK: - One request
 
+    /// How a run ended: with an outcome to record, or cancelled because the lease was lost.
+    private enum RunEnd: Sendable {
+        case finished(ExecutionOutcome)
+        case leaseLost
+    }
+
     func execute(_ claimed: PortalStore.ClaimedRequest) async {
         var logger = self.logger
         logger[metadataKey: "request"] = "\(claimed.id)"
         logger.info("running request")
-        let renewal = Task { [store, settings] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: settings.lease / 3)
-                if Task.isCancelled { return }
-                _ = try? await store.renewLease(requestID: claimed.id, executorID: settings.executorID, lease: settings.lease)
-            }
-        }
         // The engine writes the full result here (and, for flat MongoDB documents, a CSV beside it).
         let format = claimed.databaseType.exportFormat
         let exportURL = settings.spoolDirectory.appendingPathComponent("querygate-request-\(claimed.id)-\(UUID().uuidString.prefix(8)).\(format.rawValue)")
@@ -134,8 +133,19 @@ public struct RequestExecutor: Service {
             try? FileManager.default.removeItem(at: csvBeside)
         }
 
-        let outcome = await run(claimed, exportURL: exportURL)
-        renewal.cancel()
+        // Whichever ends first wins: the run (the renewal is then cancelled), or the lease's loss (the run is then
+        // cancelled, which cancels the statement on the target).
+        let end = await withTaskGroup(of: RunEnd?.self) { [logger] group in
+            group.addTask { .finished(await run(claimed, exportURL: exportURL)) }
+            group.addTask { await holdLease(of: claimed.id, logger: logger) }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        guard case .finished(let outcome)? = end else {
+            logger.error("lost the lease while running; the run was cancelled and its outcome is not recorded (the request is declared interrupted)")
+            return
+        }
         // Uploaded only when the thread's preview does not already show every row kept, whole.
         var exports: [ExportFormat: URL] = [:]
         if case .completed(let result) = outcome, let preview = result.preview,
@@ -146,36 +156,53 @@ public struct RequestExecutor: Service {
         await record(outcome, of: claimed.id, exports: exports, logger: logger)
     }
 
-    private func run(_ claimed: PortalStore.ClaimedRequest, exportURL: URL) async -> ExecutionOutcome {
-        switch (claimed.databaseType, claimed.credentials) {
-        case (.postgresql, .environmentPrefix(let prefix)?):
+    /// Renews the lease every third of it until cancelled (then it returns nil); returns `.leaseLost` when the lease is
+    /// found gone, or when no renewal succeeded for two thirds of it (by then another replica may declare the request
+    /// interrupted).
+    private func holdLease(of id: Int, logger: Logger) async -> RunEnd? {
+        var renewed = ContinuousClock.now
+        var pause = settings.lease / 3
+        while !Task.isCancelled {
+            try? await Task.sleep(for: pause)
+            if Task.isCancelled { break }
             do {
+                let held = try await withDeadline(settings.lease / 3, "renewing a lease") { [store, settings] in
+                    try await store.renewLease(requestID: id, executorID: settings.executorID, lease: settings.lease)
+                }
+                guard held else {
+                    logger.error("the request's lease is gone: another executor declared it interrupted")
+                    return .leaseLost
+                }
+                renewed = .now
+                pause = settings.lease / 3
+            } catch {
+                logger.warning("could not renew the request's lease", metadata: ["error": "\(PortalStore.errorDescription(error))"])
+                if renewed.duration(to: .now) >= settings.lease * 2 / 3 { return .leaseLost }
+                pause = min(settings.lease / 10, .milliseconds(500))
+            }
+        }
+        return nil
+    }
+
+    private func run(_ claimed: PortalStore.ClaimedRequest, exportURL: URL) async -> ExecutionOutcome {
+        do {
+            switch (claimed.databaseType, try claimed.credentials.get()) {
+            case (.postgresql, .environmentPrefix(let prefix)):
                 let target = try PostgresTargetSettings.resolve(prefix: prefix.rawValue, database: claimed.databaseName, environment: settings.credentials)
                 let readOnly = RiskAnalysis.assess(claimed.queryText, on: .postgresql).isReadOnly
                 let job = PostgresEngine.Job(settings: target, sql: claimed.queryText, readOnly: readOnly, exportURL: exportURL)
-                switch await postgres.execute(job) {
-                case .success(let result): return .completed(result)
-                case .failure(let failure): return .failed(failure)
-                }
-            } catch {
-                return .failed(error)
-            }
-        case (.postgresql, _):
-            return .failed(ExecutionFailure(message: "the instance names no credentials_env_prefix: an admin must fix it"))
-        case (.mongodb, .connectionStringVariable(let variable)?):
-            do {
+                return ExecutionOutcome(await postgres.execute(job))
+            case (.mongodb, .connectionStringVariable(let variable)):
                 let job = try MongoEngine.Job.resolve(
                     variable: variable.rawValue, database: claimed.databaseName, script: claimed.queryText, exportURL: exportURL,
                     environment: settings.credentials)
-                switch await mongo.execute(job) {
-                case .success(let result): return .completed(result)
-                case .failure(let failure): return .failed(failure)
-                }
-            } catch {
-                return .failed(error)
+                return ExecutionOutcome(await mongo.execute(job))
+            case (.postgresql, .connectionStringVariable), (.mongodb, .environmentPrefix):
+                // InstanceCredentials' initialiser makes the reference fit the type; this is a store that lies.
+                return .failed(ExecutionFailure(message: "the instance's credentials do not fit its type: an admin must fix it"))
             }
-        case (.mongodb, _):
-            return .failed(ExecutionFailure(message: "the instance names no connection_string_env: an admin must fix it"))
+        } catch {
+            return .failed(error)
         }
     }
 
@@ -184,7 +211,10 @@ public struct RequestExecutor: Service {
     private func record(_ outcome: ExecutionOutcome, of id: Int, exports: [ExportFormat: URL], logger: Logger) async {
         for attempt in 1...5 {
             do {
-                let held = try await store.recordOutcome(requestID: id, executorID: settings.executorID, outcome: outcome, exports: exports)
+                // A shutdown that begins now must not drop the outcome of a run that happened.
+                let held = try await withoutCancellation(settings.portalDeadline, "recording an outcome") { [store, settings] in
+                    try await store.recordOutcome(requestID: id, executorID: settings.executorID, outcome: outcome, exports: exports)
+                }
                 if held {
                     logger.info("request finished", metadata: ["outcome": "\(outcome.label)"])
                 } else {
@@ -192,7 +222,7 @@ public struct RequestExecutor: Service {
                 }
                 return
             } catch {
-                logger.error("could not record a request's outcome", metadata: ["attempt": "\(attempt)", "error": "\(error)"])
+                logger.error("could not record a request's outcome", metadata: ["attempt": "\(attempt)", "error": "\(PortalStore.errorDescription(error))"])
                 try? await Task.sleep(for: .seconds(attempt))
             }
         }
@@ -200,36 +230,17 @@ public struct RequestExecutor: Service {
 }
 
 extension ExecutionOutcome {
+    init(_ result: Result<ExecutionResult, ExecutionFailure>) {
+        switch result {
+        case .success(let result): self = .completed(result)
+        case .failure(let failure): self = .failed(failure)
+        }
+    }
+
     var label: String {
         switch self {
         case .completed: "completed"
         case .failed(let failure): "failed: \(failure)"
         }
-    }
-}
-
-/// Wakes waiting work loops when an approval arrives.
-actor WakeSignal {
-    private var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
-
-    func signal() {
-        let all = waiters.values
-        waiters = [:]
-        all.forEach { $0.resume() }
-    }
-
-    /// Returns on the next signal, or after `timeout`.
-    func wait(upTo timeout: Duration) async {
-        let id = UUID()
-        let timer = Task { [weak self] in
-            try? await Task.sleep(for: timeout)
-            await self?.resume(id)
-        }
-        await withCheckedContinuation { continuation in waiters[id] = continuation }
-        timer.cancel()
-    }
-
-    private func resume(_ id: UUID) {
-        waiters.removeValue(forKey: id)?.resume()
     }
 }

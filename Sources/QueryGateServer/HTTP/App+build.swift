@@ -54,19 +54,23 @@ public enum QueryGateApp {
         let store = PortalStore(client: client, logger: logger)
         let webAPI = HTTPSlackWebAPI(baseURL: configuration.slack.apiURL, token: configuration.slack.botToken?.reveal() ?? "", logger: logger)
         var services: [any Service] = [client]
+        // The workers start once `beforeServing` (the migrations) has run, not before the tables exist.
+        let schemaReady = ReadinessGate()
+        var workers: [any Service] = []
         if configuration.slack.signingSecret == nil {
             logger.notice("SLACK_SIGNING_SECRET is not set: the Slack endpoints refuse every request until it is")
         }
         if configuration.execution.concurrency > 0 {
-            services.append(executor(configuration: configuration, store: store, logger: logger))
+            workers.append(executor(configuration: configuration, store: store, logger: logger))
         } else {
             logger.notice("QUERYGATE_EXECUTOR_CONCURRENCY is 0: this process runs no requests; another replica must")
         }
         if configuration.slack.botToken != nil {
-            services.append(SlackOutboxWorker(store: store, slack: webAPI, logger: logger))
+            workers.append(SlackOutboxWorker(store: store, slack: webAPI, logger: logger))
         } else {
             logger.notice("SLACK_BOT_TOKEN is not set: Slack messages are queued in the portal database, not sent")
         }
+        services += workers.map { GatedService(gate: schemaReady, service: $0) }
         let api = try await portalAPI(configuration: configuration, store: store, threadPool: .singleton, logger: logger)
         var app = Application(
             router: router(store: store, slack: slackRoutes(configuration: configuration, store: store, webAPI: webAPI, logger: logger), api: api,
@@ -75,7 +79,10 @@ public enum QueryGateApp {
             services: services,
             logger: logger
         )
-        app.beforeServerStarts(perform: beforeServing)
+        app.beforeServerStarts {
+            try await beforeServing()
+            schemaReady.open()
+        }
         return app
     }
 
@@ -86,6 +93,7 @@ public enum QueryGateApp {
         threadPool.start()
         var settings = RequestExecutor.Settings()
         settings.concurrency = configuration.execution.concurrency
+        settings.lease = configuration.execution.lease
         settings.credentials = configuration.targetEnvironment.values
         settings.spoolDirectory = configuration.dataDirectory.appendingPathComponent("exports", isDirectory: true)
         try? FileManager.default.createDirectory(at: settings.spoolDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
