@@ -215,6 +215,23 @@ let package = Package(
             ],
             swiftSettings: testSwiftSettings
         ),
+        // Faults: the portal database stopped and restarted, a lost lease, a killed replica.
+        .testTarget(
+            name: "FaultTests",
+            dependencies: [
+                "QueryGateCore",
+                "QueryGateServer",
+                "SlackGateway",
+                "PortalAPI",
+                "PortalStore",
+                "TargetEngines",
+                "QueryGateTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: testSwiftSettings
+        ),
         .testTarget(
             name: "TargetEnginesTests",
             dependencies: [

@@ -203,9 +203,16 @@ private func PortalStore_describe(_ error: any Error) -> String {
     if let transactionError = error as? PostgresTransactionError {
         return PortalStore_describe(transactionError.closureError ?? transactionError.beginError ?? transactionError.commitError ?? error)
     }
-    if let error = error as? PSQLError, let message = error.serverInfo?[.message] {
-        let state = error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
-        return message + state
+    if let error = error as? PSQLError {
+        if let message = error.serverInfo?[.message] {
+            let state = error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
+            return message + state
+        }
+        // A client-side error: its code and cause, where it was raised; never the query, whose binds may be secret.
+        var text = "PostgreSQL client error \(error.code)"
+        if let underlying = error.underlying { text += ": \(underlying)" }
+        if let file = error.file { text += " (at \(file):\(error.line ?? 0))" }
+        return text
     }
     return String(describing: error)
 }

@@ -54,7 +54,9 @@ public struct EmbeddedPostgres: Sendable {
         if isRunning { return false }
         try FileManager.default.createDirectory(at: socketDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         try handOver(socketDirectory)
-        let options = "-k \(socketDirectory.path) -c listen_addresses='' -c unix_socket_permissions=0700"
+        // The port names the socket file; given explicitly, because the server would otherwise take PGPORT from
+        // the environment, and the client would look for the wrong socket.
+        let options = "-p 5432 -k \(socketDirectory.path) -c listen_addresses='' -c unix_socket_permissions=0700"
         try ProcessRunner.run(
             tool("pg_ctl"),
             ["start", "-D", dataDirectory.path, "-w", "-t", "60", "-l", dataDirectory.appendingPathComponent("server.log").path, "-o", options],

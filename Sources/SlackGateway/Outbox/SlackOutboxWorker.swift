@@ -88,16 +88,34 @@ public struct SlackOutboxWorker: Service {
             }
             guard let message = claimed else { return settings.pollInterval }
             let result = await deliverHoldingClaim(message)
-            // Recorded even when a shutdown began during the call: the message may have been sent.
-            try await withoutCancellation(settings.portalDeadline, "recording a delivery") { [store, settings] in
-                try await store.recordDelivery(result, of: message, workerID: settings.workerID, maxAttempts: settings.maxAttempts)
-            }
+            try await record(result, of: message)
             if case .rateLimited(let pause) = result {
                 logger.warning("Slack rate limit: pausing deliveries", metadata: ["seconds": "\(pause)"])
                 return pause
             }
         }
         return .zero
+    }
+
+    /// Records a delivery's outcome, even when a shutdown began during the call (the message may have been sent),
+    /// retrying while the claim still holds: a portal database restarting now must not turn a sent message into a
+    /// repeat. Past that the error is thrown, the claim expires, and the message will be sent again.
+    private func record(_ result: PortalStore.DeliveryResult, of message: PortalStore.OutboxMessage) async throws {
+        let started = ContinuousClock.now
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try await withoutCancellation(settings.portalDeadline, "recording a delivery") { [store, settings] in
+                    try await store.recordDelivery(result, of: message, workerID: settings.workerID, maxAttempts: settings.maxAttempts)
+                }
+            } catch {
+                guard started.duration(to: .now) < settings.lease * 2 / 3 else { throw error }
+                logger.warning("could not record a delivery; trying again", metadata: [
+                    "notification": "\(message.id)", "attempt": "\(attempt)", "error": "\(PortalStore.errorDescription(error))"])
+                try? await Task.sleep(for: min(.milliseconds(100) * (1 << min(attempt, 5)), .seconds(2)))
+            }
+        }
     }
 
     /// Delivers `message` within `deliveryDeadline`, renewing the claim meanwhile.
