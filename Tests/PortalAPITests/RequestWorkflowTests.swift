@@ -74,7 +74,12 @@ import Testing
             #expect(try await app.api(.post, "/api/v1/requests/\(id)/reject", token: maria.access, json: ["reason": "late"]).status == .conflict)
             #expect(try await app.api(.post, "/api/v1/requests/\(id)/cancel", token: dev.access).status == .conflict)
             let decisions = try await Rows.strings("SELECT action FROM audit_logs WHERE action LIKE 'request.%' ORDER BY id", in: app.database)
-            #expect(decisions == ["request.submitted", "request.approved"])
+            // Every attempt is audited: the late ones as lost decisions, with the state they found.
+            #expect(decisions == ["request.submitted", "request.approved", "request.decision_lost", "request.decision_lost", "request.decision_lost"])
+            let found = try await Rows.strings(
+                "SELECT details->>'decision' || ' found ' || (details->>'status') FROM audit_logs WHERE action = 'request.decision_lost' ORDER BY id",
+                in: app.database)
+            #expect(found == ["approved found approved", "rejected found approved", "cancelled found approved"])
         }
     }
 

@@ -24,14 +24,22 @@ extension PortalStore {
     }
 
     /// Whether `user` may approve or reject the request now, without deciding: the Reject button asks before it
-    /// opens the form for the reason. `nil` means yes; a refusal is audited like a refused decision.
+    /// opens the form for the reason. `nil` means yes. Every answer is audited, as every click is: a refusal like a
+    /// refused decision, a decided request as a lost decision, a yes as `request.rejection_started`.
     public func checkDecision(requestID: Int, by user: User, via source: AuditSource) async throws -> DecisionOutcome? {
         let logger = self.logger
         let actor = AuditActor(userID: user.id, label: user.email, source: source)
         return try await transaction { connection in
             let checked = try await Self.check(requestID: requestID, by: user, deciding: .rejected, actor: actor, on: connection, logger: logger)
             guard case .allowed(let status) = checked else { return checked.outcome }
-            return status == .pending ? nil : .alreadyDecided(status)
+            guard status == .pending else {
+                try await Self.auditLostDecision(requestID: requestID, decision: .rejected, status: status, actor: actor, on: connection, logger: logger)
+                return .alreadyDecided(status)
+            }
+            try await Self.appendAudit(
+                AuditEntry(actor: actor, action: "request.rejection_started", entityType: "query_request", entityID: String(requestID), details: [:]),
+                on: connection, logger: logger)
+            return nil
         }
     }
 
@@ -64,7 +72,9 @@ extension PortalStore {
             guard updated != nil else {
                 let now = try await connection.query("SELECT status FROM query_requests WHERE id = \(requestID)", logger: logger)
                     .decode(String.self).first { _ in true }
-                return .alreadyDecided(now.flatMap(RequestStatus.init(rawValue:)) ?? currentStatus)
+                let status = now.flatMap(RequestStatus.init(rawValue:)) ?? currentStatus
+                try await Self.auditLostDecision(requestID: requestID, decision: decision, status: status, actor: actor, on: connection, logger: logger)
+                return .alreadyDecided(status)
             }
 
             var details: [String: String] = [:]
@@ -93,22 +103,51 @@ extension PortalStore {
         }
     }
 
-    /// Finds the request and applies the policy; a refusal is audited here, in the caller's transaction.
+    /// Finds the request and applies the rules, in an order that keeps ids secret: first what depends on the caller
+    /// alone (a deactivated account), then whether the caller may see the request at all (`RequestVisibility`: a
+    /// request they may not see gets exactly the answer a missing one gets), then the approval policy. Every
+    /// refusal is audited here, in the caller's transaction, with the real reason.
     private static func check(
         requestID: Int, by user: User, deciding decision: RequestStatus, actor: AuditActor, on connection: PostgresConnection, logger: Logger
     ) async throws -> Check {
-        let found = try await connection.query(
-            "SELECT requester_id, pod_id, status FROM query_requests WHERE id = \(requestID)", logger: logger
-        ).decode((Int, Int, String).self).first { _ in true }
-        guard let (requesterID, podID, status) = found else { return .stopped(.notFound) }
-        if let refusal = refusal(of: user, deciding: decision, requesterID: requesterID, podID: podID) {
+        func refuse(_ why: String, answer: DecisionOutcome) async throws -> Check {
             try await appendAudit(
                 AuditEntry(actor: actor, action: "request.\(verb(decision))_refused", entityType: "query_request",
-                           entityID: String(requestID), details: ["why": refusal]),
+                           entityID: String(requestID), details: ["why": why]),
                 on: connection, logger: logger)
-            return .stopped(.refused(refusal))
+            return .stopped(answer)
         }
+        guard user.isActive else {
+            let why = ApprovalPolicy.Refusal.inactive.explanation
+            return try await refuse(why, answer: .refused(why))
+        }
+        let found = try await connection.query(
+            """
+            SELECT r.requester_id, r.pod_id, r.status, u.email, p.name
+            FROM query_requests r JOIN users u ON u.id = r.requester_id JOIN pods p ON p.id = r.pod_id
+            WHERE r.id = \(requestID)
+            """, logger: logger
+        ).decode((Int, Int, String, String, String).self).first { _ in true }
+        guard let (requesterID, podID, status, requesterEmail, podName) = found else {
+            return try await refuse("no such request", answer: .notFound)
+        }
+        let refusal = refusal(of: user, deciding: decision, requesterID: requesterID, podID: podID)
+        guard RequestVisibility.allows(user, requestBy: requesterEmail, inPod: podName) else {
+            return try await refuse("may not see the request" + (refusal.map { "; \($0)" } ?? ""), answer: .notFound)
+        }
+        if let refusal { return try await refuse(refusal, answer: .refused(refusal)) }
         return .allowed(RequestStatus(rawValue: status) ?? .pending)
+    }
+
+    /// A decision that came too late (someone else decided first, or the message was old): audited with the state
+    /// the request really is in, so that the log has one row per click.
+    private static func auditLostDecision(
+        requestID: Int, decision: RequestStatus, status: RequestStatus, actor: AuditActor, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        try await appendAudit(
+            AuditEntry(actor: actor, action: "request.decision_lost", entityType: "query_request", entityID: String(requestID),
+                       details: ["decision": decision.rawValue, "status": status.rawValue]),
+            on: connection, logger: logger)
     }
 
     /// `nil` when `user` may make `decision`; otherwise what to tell them.

@@ -1,12 +1,18 @@
-/// Who may see a request, wherever it is shown (`/query status`, the portal's API): its requester, the managers
-/// of its pod, and admins. Everyone else is told there is no such request, so that ids reveal nothing.
+/// Who may see a request, wherever it is shown or decided (`/query status`, `/query cancel`, the buttons, the
+/// rejection form, the portal's API): its requester, the managers of its pod, and admins; nobody inactive.
+/// Everyone else gets the answer a request that does not exist gets, so that ids reveal nothing.
 public enum RequestVisibility {
     public static func allows(_ user: User, toSee request: RequestDetails) -> Bool {
+        allows(user, requestBy: request.requester.email, inPod: request.podName)
+    }
+
+    /// The rule itself, on the two facts it reads: who asked, and in which pod.
+    public static func allows(_ user: User, requestBy requesterEmail: String, inPod podName: String) -> Bool {
         guard user.isActive else { return false }
         switch user.role {
         case .admin: return true
-        case .manager: return user.podName == request.podName || user.email == request.requester.email
-        case .developer: return user.email == request.requester.email
+        case .manager: return user.podName == podName || user.email == requesterEmail
+        case .developer: return user.email == requesterEmail
         }
     }
 }
