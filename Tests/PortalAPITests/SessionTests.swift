@@ -185,6 +185,28 @@ import Testing
         }
     }
 
+    @Test func reactivationRevivesNoSessionOfBeforeTheDeactivation() async throws {
+        try await AppHarness.run { app in
+            let laptop = try await app.signIn(Emails.devi)
+            let phone = try await app.signIn(Emails.devi)
+            let colleague = try await app.signIn(Emails.dev)
+            try await app.store.setUserActive(email: .init(Emails.devi), active: false, by: .system)
+            try await app.store.setUserActive(email: .init(Emails.devi), active: true, by: .system)
+            for session in [laptop, phone] {
+                #expect(try await app.api(.get, "/api/v1/me", token: session.access).status == .unauthorized)
+                #expect(try await app.api(.post, "/api/v1/auth/refresh", json: ["refresh_token": .string(session.refresh)]).status == .unauthorized)
+            }
+            #expect(try await app.api(.get, "/api/v1/me", token: colleague.access).status == .ok, "another user's session ended")
+            // Signing in afresh works; the deactivation's audit row counts what it ended.
+            let again = try await app.signIn(Emails.devi)
+            #expect(try await app.api(.get, "/api/v1/me", token: again.access).status == .ok)
+            let details = try await Rows.strings(
+                "SELECT details->>'sessions_ended' FROM audit_logs WHERE action = 'user.deactivated' AND details->>'email' = 'devi@example.com'",
+                in: app.database)
+            #expect(details == ["2"])
+        }
+    }
+
     @Test func failedSignInsAreLimitedPerAccount() async throws {
         try await AppHarness.run { app in
             for _ in 0..<AuthRoutes.accountLimit {

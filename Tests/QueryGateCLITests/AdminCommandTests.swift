@@ -136,7 +136,7 @@ struct AdminCommandTests {
             try await querygate.run(["pods", "add", "--name", "payments", "--channel", "C0APPROVE1"])
             try await querygate.run(["users", "add", "--email", "a@example.com", "--name", "A", "--pod", "payments"])
 
-            #expect(try await querygate.run(["users", "deactivate", "--email", "A@example.com"]) == ["Deactivated a@example.com."])
+            #expect(try await querygate.run(["users", "deactivate", "--email", "A@example.com"]) == ["Deactivated a@example.com; their portal sessions are ended."])
             #expect(try await database.store.listUsers().first?.isActive == false)
             #expect(try await database.store.recentAuditEntries(limit: 1).first?.action == "user.deactivated")
 

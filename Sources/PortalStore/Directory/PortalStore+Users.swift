@@ -1,3 +1,4 @@
+import Foundation
 import PostgresNIO
 import QueryGateCore
 
@@ -73,6 +74,10 @@ extension PortalStore {
     }
 
     /// Activates or deactivates a user. An inactive user can neither request nor approve; their history stays.
+    ///
+    /// Deactivation also revokes every portal session (refresh token) the user has, in the same transaction, so
+    /// that activating them again later brings none of those sessions back: they sign in afresh. The audit row
+    /// says how many sessions ended.
     public func setUserActive(email: EmailAddress, active: Bool, by actor: AuditActor) async throws {
         let logger = self.logger
         try await transaction { connection in
@@ -81,9 +86,20 @@ extension PortalStore {
                 logger: logger
             ).decode(Int.self).first { _ in true }
             guard let id else { throw ValidationError(field: "email", "there is no user with e-mail \(email)") }
+            var details = ["email": email.rawValue]
+            if !active {
+                let ended = try await connection.query(
+                    """
+                    UPDATE refresh_tokens SET revoked_at = now(), revoked_reason = 'user deactivated'
+                    WHERE user_id = \(id) AND revoked_at IS NULL RETURNING family_id
+                    """,
+                    logger: logger
+                ).decode(UUID.self).reduce(into: Set<UUID>()) { $0.insert($1) }
+                details["sessions_ended"] = String(ended.count)
+            }
             try await Self.appendAudit(
                 AuditEntry(actor: actor, action: active ? "user.activated" : "user.deactivated", entityType: "user",
-                           entityID: String(id), details: ["email": email.rawValue]),
+                           entityID: String(id), details: details),
                 on: connection, logger: logger)
         }
     }

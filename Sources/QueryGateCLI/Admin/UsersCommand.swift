@@ -57,14 +57,15 @@ struct UsersCommand: AsyncParsableCommand {
 
     struct Deactivate: ContextualCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Stop a user from requesting and approving (their history stays).")
+            abstract: "Stop a user from requesting and approving, and end their portal sessions (their history stays).",
+            discussion: "Their portal sessions end for good: `users activate` lets them sign in again, but revives none of them.")
 
         @Option(help: "The user's e-mail address.") var email: String
 
         func run(in context: CommandContext) async throws {
             let email = try EmailAddress(email)
             try await context.withStore { store in try await store.setUserActive(email: email, active: false, by: context.actor) }
-            context.output.line("Deactivated \(email).")
+            context.output.line("Deactivated \(email); their portal sessions are ended.")
         }
     }
 
