@@ -34,10 +34,12 @@ struct ApprovalTests {
         }
     }
 
+    /// Devi (a developer of the pod) and Sam (another pod's manager) may not see Dev's request, so they get the
+    /// answer an id that does not exist gets.
     @Test("Approvers who may not are refused, told why, audited, and change nothing", arguments: [
         (People.dev, "nobody approves or rejects their own request"),
-        (People.devi, "only the pod's managers and admins approve or reject requests"),
-        (People.sam, "you approve requests of your own pod only"),
+        (People.devi, "There is no request #1 that you can see."),
+        (People.sam, "There is no request #1 that you can see."),
         (People.olga, "your QueryGate account is deactivated"),
         (People.stranger, "You do not have a QueryGate account yet"),
     ])

@@ -46,8 +46,7 @@ public enum QueryCommand: Equatable, Sendable {
     }
 
     private static func requestID(_ text: String, command: String) throws(ValidationError) -> Int {
-        let digits = text.hasPrefix("#") ? String(text.dropFirst()) : text
-        guard let id = Int(digits), id > 0 else {
+        guard let id = RequestNumber.parse(text) else {
             throw ValidationError(field: "id", "`/query \(command)` takes a request number, such as `/query \(command) 42`")
         }
         return id

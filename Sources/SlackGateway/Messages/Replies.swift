@@ -60,6 +60,13 @@ public enum Replies {
         return "*Your recent requests*\n" + lines.joined(separator: "\n")
     }
 
+    /// The one answer for a request that does not exist and for one the person may not see (`RequestVisibility`),
+    /// wherever it is named (`/query status`, `/query cancel`, the buttons, the rejection form), so that an id
+    /// never tells whether it exists. `nil` for a button whose value names no request at all.
+    public static func noSuchRequest(_ id: Int?) -> String {
+        "There is no request \(id.map { "#\($0)" } ?? "of that number") that you can see."
+    }
+
     /// What the loser of a race, or a click on an old message, is told.
     public static func alreadyDecided(_ id: Int, _ status: RequestStatus) -> String {
         "Request #\(id) is already \(status.rawValue); nothing changed."

@@ -1,20 +1,40 @@
 import Foundation
 import Logging
+import QueryGateCore
 
 /// A form body: field names to values, percent-decoded (`+` is a space), as Slack sends them.
+///
+/// This is the Slack side's door for text: bytes that are not UTF-8 (raw or percent-encoded) and text PostgreSQL
+/// refuses (`InputText`) stop here, naming the field, before any of it is used.
 enum FormBody {
-    static func fields(_ body: String) -> [String: String] {
+    static func fields(_ body: [UInt8]) throws(ValidationError) -> [String: String] {
+        guard let text = String(validating: body, as: UTF8.self) else {
+            throw ValidationError(field: "body", "is not UTF-8 text")
+        }
         var fields: [String: String] = [:]
-        for pair in body.split(separator: "&") {
+        for pair in text.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = decode(parts[0]) else { continue }
-            fields[name] = parts.count > 1 ? decode(parts[1]) ?? "" : ""
+            guard let name = decode(parts[0]) else { throw ValidationError(field: "body", "has a field name that is not UTF-8 text") }
+            let value = parts.count > 1 ? parts[1] : ""
+            guard let decoded = decode(value) else { throw ValidationError(field: name, "is not UTF-8 text once percent-decoded") }
+            try InputText.check(name, field: "body")
+            try InputText.check(decoded, field: name)
+            fields[name] = decoded
         }
         return fields
     }
 
     private static func decode(_ text: Substring) -> String? {
-        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+        text.isEmpty ? "" : text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+    }
+}
+
+/// A Slack conversation id: a channel (`C…`), an older private channel (`G…`) or a direct message (`D…`), which
+/// is where a slash command may be typed and an ephemeral answer goes.
+enum SlackConversationID {
+    static func isValid(_ text: String) -> Bool {
+        guard let first = text.first, "CGD".contains(first), (3...31).contains(text.count) else { return false }
+        return text.dropFirst().allSatisfy { $0.isASCII && ($0.isUppercase || $0.isNumber) }
     }
 }
 
@@ -32,13 +52,20 @@ struct Interaction: Sendable {
     let values: JSONValue?
     /// What was typed into an external select (`block_suggestion`).
     let searchValue: String?
+    /// Where the payload holds text PostgreSQL refuses (the JSON keys leading to it), if anywhere: the routes
+    /// answer that instead of acting on any of it.
+    let unstorableTextPath: [String]?
 
+    /// Nil unless the payload has a type and a Slack user id, and any channel it names is a Slack conversation id.
     init?(json: JSONValue) {
-        guard let type = json["type"]?.stringValue, let userID = json["user"]?["id"]?.stringValue else { return nil }
+        guard let type = json["type"]?.stringValue, let userID = json["user"]?["id"]?.stringValue,
+              (try? SlackUserID(userID)) != nil
+        else { return nil }
         self.type = type
         self.userID = userID
         triggerID = json["trigger_id"]?.stringValue
         channelID = json["channel"]?["id"]?.stringValue ?? json["container"]?["channel_id"]?.stringValue
+        if let channelID, !SlackConversationID.isValid(channelID) { return nil }
         let action = json["actions"]?.arrayValue?.first
         actionID = action?["action_id"]?.stringValue ?? json["action_id"]?.stringValue
         actionValue = action?["value"]?.stringValue
@@ -50,11 +77,36 @@ struct Interaction: Sendable {
         } else {
             privateMetadata = [:]
         }
+        unstorableTextPath = json.pathToUnstorableText() ?? JSONValue.object(privateMetadata).pathToUnstorableText().map {
+            ["view", "private_metadata"] + $0
+        }
     }
 
     /// The value of a modal input: typed text, or the selected option's value.
     func input(block: String, action: String) -> String? {
         guard let element = values?[block]?[action] else { return nil }
         return element["value"]?.stringValue ?? element["selected_option"]?["value"]?.stringValue
+    }
+}
+
+extension JSONValue {
+    /// The keys leading to the first string (value or key) that PostgreSQL could not store, or nil when there is
+    /// none. Array positions are written as their index.
+    func pathToUnstorableText() -> [String]? {
+        switch self {
+        case .string(let text): return InputText.isStorable(text) ? nil : []
+        case .number, .bool, .null: return nil
+        case .array(let elements):
+            for (index, element) in elements.enumerated() {
+                if let path = element.pathToUnstorableText() { return [String(index)] + path }
+            }
+            return nil
+        case .object(let object):
+            for (key, value) in object {
+                guard InputText.isStorable(key) else { return [key] }
+                if let path = value.pathToUnstorableText() { return [key] + path }
+            }
+            return nil
+        }
     }
 }

@@ -8,8 +8,10 @@ extension SlackRoutes {
     /// `/query …`: answered in the HTTP response, ephemerally, except the form, which opens as a modal.
     func command(_ fields: [String: String]) async throws -> Response {
         if fields["ssl_check"] == "1" { return SlackResponses.acknowledge() }
-        guard let userID = fields["user_id"], let channelID = fields["channel_id"] else {
-            return SlackResponses.plain(.badRequest, "a slash command needs user_id and channel_id")
+        guard let userID = fields["user_id"], (try? SlackUserID(userID, field: "user_id")) != nil,
+              let channelID = fields["channel_id"], SlackConversationID.isValid(channelID)
+        else {
+            return SlackResponses.plain(.badRequest, "a slash command needs a Slack user_id and channel_id")
         }
         let user: User
         switch try await member(userID) {
@@ -33,7 +35,7 @@ extension SlackRoutes {
             return SlackResponses.ephemeral(Replies.list(try await store.recentRequests(ofUser: user.id)))
         case .status(let id):
             guard let request = try await store.requestDetails(id: id), RequestVisibility.allows(user, toSee: request) else {
-                return SlackResponses.ephemeral("There is no request #\(id) that you can see.")
+                return SlackResponses.ephemeral(Replies.noSuchRequest(id))
             }
             let blocks = Replies.status(request)
             return SlackResponses.ephemeral(ApprovalMessage.render(request).text, blocks: blocks)
@@ -42,7 +44,7 @@ extension SlackRoutes {
             case .decided: return SlackResponses.ephemeral("Request #\(id) is cancelled.")
             case .refused(let why): return SlackResponses.ephemeral(Replies.refused(id, why))
             case .alreadyDecided(let status): return SlackResponses.ephemeral(Replies.alreadyDecided(id, status))
-            case .notFound: return SlackResponses.ephemeral("There is no request #\(id) that you can see.")
+            case .notFound: return SlackResponses.ephemeral(Replies.noSuchRequest(id))
             }
         case .submit(let target, let type, let reason, let query):
             do {

@@ -6,6 +6,7 @@ import QueryGateCore
 
 extension SlackRoutes {
     func interact(_ interaction: Interaction) async throws -> Response {
+        if let path = interaction.unstorableTextPath { return try await refuseUnstorableText(interaction, at: path) }
         switch interaction.type {
         case "block_actions": return try await buttonClicked(interaction)
         case "view_submission": return try await formSubmitted(interaction)
@@ -17,17 +18,21 @@ extension SlackRoutes {
     /// Approve and Reject. Who may decide is checked from the database now, not from the message; the answer to
     /// anyone refused, or too late, is an ephemeral message through the outbox.
     private func buttonClicked(_ interaction: Interaction) async throws -> Response {
-        guard let actionID = interaction.actionID, [ApprovalMessage.approveActionID, ApprovalMessage.rejectActionID].contains(actionID),
-              let requestID = interaction.actionValue.flatMap(Int.init)
+        guard let actionID = interaction.actionID, [ApprovalMessage.approveActionID, ApprovalMessage.rejectActionID].contains(actionID)
         else { return SlackResponses.acknowledge() }
 
-        // A deactivated user goes on to the policy, which refuses and audits; a stranger is audited here.
-        guard let user = try await store.user(slackUserID: interaction.userID) else {
+        // A deactivated user goes on to the store, which refuses and audits; a stranger, or a value that names no
+        // request, is audited here: every click is in the audit log.
+        let found = try await store.user(slackUserID: interaction.userID)
+        let refusedAction = actionID == ApprovalMessage.approveActionID ? "request.approval_refused" : "request.rejection_refused"
+        guard let user = found, let requestID = interaction.actionValue.flatMap(RequestNumber.parse) else {
+            let actor = found.map { AuditActor(userID: $0.id, label: $0.email, source: .slack) }
+                ?? AuditActor(userID: nil, label: "slack:\(interaction.userID)", source: .slack)
+            let value = interaction.actionValue ?? ""
             try await store.audit(
-                AuditActor(userID: nil, label: "slack:\(interaction.userID)", source: .slack),
-                action: actionID == ApprovalMessage.approveActionID ? "request.approval_refused" : "request.rejection_refused",
-                entityType: "query_request", entityID: String(requestID), details: ["why": "unknown Slack user"])
-            try await tell(interaction, Replies.noAccess(isDeactivated: false), requestID: requestID)
+                actor, action: refusedAction, entityType: "query_request", entityID: RequestNumber.parse(value).map(String.init),
+                details: ["why": found == nil ? "unknown Slack user" : "the button names no request", "value": String(value.prefix(40))])
+            try await tell(interaction, found == nil ? Replies.noAccess(isDeactivated: false) : Replies.noSuchRequest(nil), requestID: nil)
             return SlackResponses.acknowledge()
         }
 
@@ -99,17 +104,16 @@ extension SlackRoutes {
 
     private func submitRejection(_ interaction: Interaction, by user: User) async throws -> Response {
         let block = Modals.Field.rejection
-        guard case .number(let number)? = interaction.privateMetadata["request_id"] else {
+        guard case .number(let number)? = interaction.privateMetadata["request_id"], let requestID = RequestNumber.exactly(number) else {
             return SlackResponses.viewErrors([block.0: "This form lost track of its request; click Reject again."])
         }
-        let requestID = Int(number)
         let reason = interaction.input(block: block.0, action: block.1) ?? ""
         do {
             switch try await store.reject(requestID: requestID, reason: reason, by: user, via: .slack) {
             case .decided: return SlackResponses.json(["response_action": "clear"])
             case .refused(let why): return SlackResponses.viewErrors([block.0: Replies.refused(requestID, why)])
             case .alreadyDecided(let status): return SlackResponses.viewErrors([block.0: Replies.alreadyDecided(requestID, status)])
-            case .notFound: return SlackResponses.viewErrors([block.0: "Request #\(requestID) does not exist."])
+            case .notFound: return SlackResponses.viewErrors([block.0: Replies.noSuchRequest(requestID)])
             }
         } catch let error as ValidationError {
             return SlackResponses.viewErrors([block.0: error.message])
@@ -128,11 +132,32 @@ extension SlackRoutes {
         case .decided: return
         case .refused(let why): try await tell(interaction, Replies.refused(requestID, why), requestID: requestID)
         case .alreadyDecided(let status): try await tell(interaction, Replies.alreadyDecided(requestID, status), requestID: requestID)
-        case .notFound: try await tell(interaction, "Request #\(requestID) does not exist.", requestID: requestID)
+        case .notFound: try await tell(interaction, Replies.noSuchRequest(requestID), requestID: nil)
         }
     }
 
-    /// An ephemeral message to whoever clicked, in the channel of the click, through the outbox.
+    /// A payload holding text PostgreSQL refuses acts on none of it: a form shows the error under the field it
+    /// was in (or its main field), a click gets an ephemeral answer, a picker no options.
+    private func refuseUnstorableText(_ interaction: Interaction, at path: [String]) async throws -> Response {
+        let fields = Modals.Field.self
+        switch interaction.type {
+        case "view_submission":
+            let main = interaction.callbackID == Modals.rejectCallbackID ? fields.rejection.0 : fields.reason.0
+            let blocks = [fields.target.0, fields.type.0, fields.query.0, fields.reason.0, fields.rejection.0]
+            let inBlock = path.starts(with: ["view", "state", "values"]) && path.count > 3 && blocks.contains(path[3]) ? path[3] : main
+            return SlackResponses.viewErrors([inBlock: "This " + InputText.refusal(field: inBlock).message + "."])
+        case "block_suggestion":
+            return SlackResponses.json(["options": []])
+        case "block_actions":
+            try await tell(interaction, "QueryGate cannot act on this: it " + InputText.refusal(field: "").message + ".", requestID: nil)
+            return SlackResponses.acknowledge()
+        default:
+            return SlackResponses.acknowledge()
+        }
+    }
+
+    /// An ephemeral message to whoever clicked, in the channel of the click, through the outbox. `requestID` only
+    /// for a request known to exist (the outbox row refers to it).
     private func tell(_ interaction: Interaction, _ text: String, requestID: Int?) async throws {
         guard let channel = interaction.channelID else { return }
         try await store.enqueueEphemeral(text: text, to: interaction.userID, in: channel, requestID: requestID)

@@ -39,16 +39,25 @@ public struct SlackRoutes: Sendable {
         router.post("slack/commands") { request, _ in
             // A slash command's answer is shown to the user, so the outage is explained there.
             try await verified(request, unavailable: { SlackResponses.ephemeral($0.message) }) { body in
-                try await command(FormBody.fields(String(decoding: body, as: UTF8.self)))
+                // A command is answered to whoever typed it, so refused text gets an ephemeral answer; a body whose
+                // user or channel cannot be read is not a command Slack sent.
+                let fields: [String: String]
+                do throws(ValidationError) { fields = try FormBody.fields(body) } catch {
+                    guard !["body", "user_id", "channel_id"].contains(error.field) else {
+                        return SlackResponses.plain(.badRequest, "\(error.field) \(error.message)")
+                    }
+                    return SlackResponses.ephemeral("QueryGate cannot read this command: \(error.field) \(error.message).")
+                }
+                return try await command(fields)
             }
         }
         router.post("slack/interactions") { request, _ in
             // A click or a form has no text answer: a 503 makes Slack show the person that it did not work.
             try await verified(request, unavailable: { SlackResponses.plain(.serviceUnavailable, $0.message) }) { body in
-                let fields = FormBody.fields(String(decoding: body, as: UTF8.self))
-                guard let payload = fields["payload"], let json = JSONValue.decode(Array(payload.utf8)), let interaction = Interaction(json: json)
+                guard let fields = try? FormBody.fields(body), let payload = fields["payload"], let json = JSONValue.decode(Array(payload.utf8)),
+                      let interaction = Interaction(json: json)
                 else {
-                    return SlackResponses.plain(.badRequest, "expected a form field payload with an interaction")
+                    return SlackResponses.plain(.badRequest, "expected a form field payload with an interaction from a Slack user")
                 }
                 return try await interact(interaction)
             }
