@@ -74,17 +74,32 @@ public struct PortalAPI: Sendable {
         return (user, claims.session)
     }
 
+    /// The API's door for bodies: JSON only (415 otherwise), at most `maximumBodySize` (413), decodable as `T`
+    /// (400 naming the field), and no text PostgreSQL refuses anywhere in it (400 naming the field, `InputText`).
     static func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+        try requireJSON(request.headers[.contentType])
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: maximumBodySize)
         } catch is NIOTooManyBytesError {
             throw APIError(.contentTooLarge, "payload_too_large", "the body is over \(maximumBodySize / 1024) KiB; a request's query is at most \(NewRequest.maximumQueryLength) characters")
         }
+        let data = Data(body.readableBytesView)
         do {
-            return try JSONDecoder().decode(T.self, from: Data(body.readableBytesView))
+            if let path = try JSONDecoder().decode(UnstorableTextProbe.self, from: data).path {
+                throw InputText.refusal(field: path.isEmpty ? "body" : path.joined(separator: "."))
+            }
+            return try JSONDecoder().decode(T.self, from: data)
         } catch let error as DecodingError {
             throw APIError.badRequest("the body is not the JSON this endpoint takes (\(describe(error)))", field: field(of: error))
+        }
+    }
+
+    /// `application/json`, with no parameter but `charset=utf-8` (JSON is UTF-8; RFC 8259).
+    static func requireJSON(_ contentType: String?) throws(APIError) {
+        let parts = (contentType ?? "").split(separator: ";").map { $0.trimmingSpaces().lowercased().replacingOccurrences(of: " ", with: "") }
+        guard parts.first == "application/json", parts.dropFirst().allSatisfy({ $0 == "charset=utf-8" || $0 == "charset=\"utf-8\"" }) else {
+            throw APIError.unsupportedMediaType
         }
     }
 

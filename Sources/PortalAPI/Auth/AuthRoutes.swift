@@ -86,9 +86,9 @@ struct AuthRoutes: Sendable {
             throw APIError.badCredentials
         }
         let refresh = TokenService.newRefreshToken()
-        let device = body.device ?? request.headers[.userAgent]
+        let device = Self.deviceName(body.device, request)
         let session = try await api.store.startSession(
-            userID: user.id, email: user.email, tokenHash: refresh.hash, device: device.map { String($0.prefix(200)) }, ip: ip,
+            userID: user.id, email: user.email, tokenHash: refresh.hash, device: device, ip: ip,
             expiresAt: Date().addingTimeInterval(api.tokens.refreshLifetime.timeInterval))
         return try await tokenPair(for: user, session: session, refreshToken: refresh.token)
     }
@@ -98,7 +98,7 @@ struct AuthRoutes: Sendable {
         let next = TokenService.newRefreshToken()
         let rotation = try await api.store.rotateSession(
             tokenHash: TokenService.hash(body.refresh_token), newTokenHash: next.hash,
-            device: (body.device ?? request.headers[.userAgent]).map { String($0.prefix(200)) }, ip: context.clientAddress)
+            device: Self.deviceName(body.device, request), ip: context.clientAddress)
         switch rotation {
         case .rotated(let userID, let session):
             guard let user = try await api.store.user(id: userID) else { throw APIError.unauthenticated }
@@ -109,6 +109,12 @@ struct AuthRoutes: Sendable {
         case .refused:
             throw APIError.unauthenticated
         }
+    }
+
+    /// The device a session is listed under: the name the body gives (checked at the door), else the browser's
+    /// User-Agent, which no door checked, so it is dropped if PostgreSQL could not store it. At most 200 characters.
+    static func deviceName(_ given: String?, _ request: Request) -> String? {
+        (given ?? request.headers[.userAgent]).map { String($0.prefix(200)) }.flatMap { InputText.isStorable($0) ? $0 : nil }
     }
 
     private func tokenPair(for user: User, session: UUID, refreshToken: String) async throws -> Response {

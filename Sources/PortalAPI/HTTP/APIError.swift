@@ -26,6 +26,8 @@ public struct APIError: Error, Sendable, Equatable {
     public static let unauthenticated = APIError(.unauthorized, "unauthenticated", "sign in again: the token is missing, expired or revoked")
     public static let badCredentials = APIError(.unauthorized, "invalid_credentials", "wrong e-mail address or password")
     public static let notFound = APIError(.notFound, "not_found", "there is no such resource, or none that you can see")
+    public static let unsupportedMediaType = APIError(
+        .unsupportedMediaType, "unsupported_media_type", "send the body as JSON, with Content-Type: application/json")
     public static let adminsOnly = APIError(.forbidden, "forbidden", "only admins may do this")
 
     /// The portal database did not answer in time: `database_unavailable` when nothing was recorded (try again),

@@ -3,7 +3,7 @@ import Hummingbird
 import QueryGateCore
 
 /// A request's query string, read strictly: an unknown parameter or a malformed value is a 400 naming it,
-/// rather than a filter silently ignored.
+/// rather than a filter silently ignored. Values are checked by `InputText` here, the door for query strings.
 struct QueryParameters {
     private let values: [String: String]
 
@@ -15,6 +15,7 @@ struct QueryParameters {
                 throw ValidationError(field: name, "is not a parameter of this endpoint; it takes \(allowed.sorted().joined(separator: ", "))")
             }
             guard values[name] == nil else { throw ValidationError(field: name, "is given twice") }
+            try InputText.check(value, field: name)
             values[name] = String(value)
         }
         self.values = values
@@ -30,11 +31,10 @@ struct QueryParameters {
         return value
     }
 
-    /// `2026-11-24` (midnight UTC) or a full ISO 8601 time such as `2026-11-24T09:30:00Z`.
+    /// `2026-11-24` (midnight UTC) or a full ISO 8601 time such as `2026-11-24T09:30:00Z`, every field in range
+    /// (`Timestamp`).
     func date(_ name: String) throws(ValidationError) -> Date? {
         guard let text = string(name) else { return nil }
-        if let date = try? Date(text, strategy: .iso8601) { return date }
-        if let date = try? Date(text + "T00:00:00Z", strategy: .iso8601) { return date }
-        throw ValidationError(field: name, "'\(text.prefix(40))' is not a date: write 2026-11-24 or 2026-11-24T09:30:00Z")
+        return try Timestamp.parse(text, field: name)
     }
 }

@@ -86,7 +86,7 @@ struct RequestRoutes: Sendable {
     }
 
     private func requestID(_ context: QueryGateRequestContext) throws -> Int {
-        guard let id = context.parameters.get("id").flatMap(Int.init), id > 0 else { throw APIError.notFound }
+        guard let id = context.parameters.get("id").flatMap(RequestNumber.parse) else { throw APIError.notFound }
         return id
     }
 
