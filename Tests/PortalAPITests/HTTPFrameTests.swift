@@ -22,8 +22,29 @@ import Testing
                 #expect(response.headers[.cacheControl] == "no-store")
                 #expect(response.headers[.contentSecurityPolicy]?.contains("frame-ancestors 'none'") == true)
             }
-            // The Slack endpoints keep their own answers.
-            #expect(try await app.client.execute(uri: "/slack/commands", method: .post).headers[.contentSecurityPolicy] == nil)
+        }
+    }
+
+    /// Not only the API: health probes, Slack's endpoints (answered, refused, or failing), and paths nothing serves.
+    @Test func everyAnswerCarriesTheSecurityHeaders() async throws {
+        try await AppHarness.run { app in
+            let signed = try await app.post("/slack/commands", body: SlackSigner.slashCommandBody(text: "help", user: AppHarness.People.dev))
+            #expect(signed.status == .ok)
+            var answers: [(String, HTTPResponse.Status, HTTPFields)] = [("signed /query help", signed.status, signed.headers)]
+            for (method, path) in [(HTTPRequest.Method.get, "/healthz"), (.get, "/readyz"), (.post, "/slack/commands"),
+                                   (.post, "/slack/interactions"), (.post, "/slack/events"), (.get, "/nothing-here"), (.delete, "/healthz"),
+                                   (.get, "/api/v1/me"), (.post, "/api/v1/auth/login")] {
+                let response = try await app.client.execute(uri: path, method: method)
+                answers.append(("\(method) \(path)", response.status, response.headers))
+            }
+            #expect(Set(answers.map(\.1.code)).isSuperset(of: [200, 401, 404, 415]), "\(answers.map { "\($0.0) \($0.1)" })")
+            for (what, _, headers) in answers {
+                #expect(headers[.xContentTypeOptions] == "nosniff", "\(what)")
+                #expect(headers[.init("X-Frame-Options")!] == "DENY", "\(what)")
+                #expect(headers[.init("Referrer-Policy")!] == "no-referrer", "\(what)")
+                #expect(headers[.cacheControl] == "no-store", "\(what)")
+                #expect(headers[.contentSecurityPolicy] == "default-src 'none'; frame-ancestors 'none'", "\(what)")
+            }
         }
     }
 

@@ -3,7 +3,8 @@ import Logging
 import QueryGateCore
 
 /// The frame around every `/api/` answer, matched or not: whatever a route throws becomes a JSON error
-/// (`APIError`), security headers are set, and browsers on the configured origins (and only those) get CORS.
+/// (`APIError`), and browsers on the configured origins (and only those) get CORS. The security headers are
+/// set for every path, API or not, by the server's `SecurityHeadersMiddleware`.
 ///
 /// Added to the router before any route, so that it also answers paths no route matches and CORS preflights.
 public struct APIMiddleware<Context: RequestContext>: RouterMiddleware {
@@ -34,11 +35,6 @@ public struct APIMiddleware<Context: RequestContext>: RouterMiddleware {
             response.headers[.accessControlExposeHeaders] = "Location, Retry-After"
         }
         if origin != nil { response.headers[.vary] = "Origin" }
-        response.headers[.xContentTypeOptions] = "nosniff"
-        response.headers[.init("X-Frame-Options")!] = "DENY"
-        response.headers[.init("Referrer-Policy")!] = "no-referrer"
-        response.headers[.contentSecurityPolicy] = "default-src 'none'; frame-ancestors 'none'"
-        response.headers[.cacheControl] = "no-store"
         return response
     }
 

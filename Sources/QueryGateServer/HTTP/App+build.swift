@@ -16,7 +16,9 @@ public enum QueryGateApp {
         store: PortalStore, slack: SlackRoutes, api: PortalAPI? = nil, corsOrigins: [String] = []
     ) -> Router<QueryGateRequestContext> {
         let router = Router(context: QueryGateRequestContext.self)
-        // First, so that it frames every /api/ answer, including paths no route matches.
+        // Outermost: the security headers go on every answer, including errors and paths no route matches.
+        router.add(middleware: SecurityHeadersMiddleware())
+        // Then the API's frame, so that it turns every /api/ answer into JSON, including paths no route matches.
         router.add(middleware: APIMiddleware(allowedOrigins: corsOrigins))
         HealthRoutes(store: store).register(on: router)
         slack.register(on: router)
