@@ -51,7 +51,7 @@ public struct Fuzz: Sendable {
     public mutating func hostileJSON(depth: Int = 0) -> JSONValue {
         switch below(depth > 3 ? 7 : 10) {
         case 0, 1, 2: return .string(hostileString())
-        case 3: return .number(pick([1e300, -1e300, -0.0, 0, -1, 1, 2.5, 9.3e18, 9_223_372_036_854_775_807, 1e-300, 4_294_967_296]))
+        case 3: return .number(pick([1e300, -1e300, -0.0, 0, -1, 1, 2.5, 9.3e18, 9_223_372_036_854_775_808, 1e-300, 4_294_967_296]))
         case 4: return .bool(chance(50))
         case 5: return .null
         case 6: return .number(Double(below(5)))
