@@ -19,7 +19,7 @@ import Testing
             let id = try await app.submitThroughAPI(as: dev.access)
             let deadline = ContinuousClock.now + fuzz.duration
             var sent = 0
-            while ContinuousClock.now < deadline {
+            while ContinuousClock.now < deadline || sent < Fuzz.minimumInputs {
                 let (method, path, contentType, body) = Self.request(&fuzz, requestID: id, refresh: dev.refresh)
                 var headers: HTTPFields = [:]
                 if fuzz.chance(85) { headers[.authorization] = "Bearer " + fuzz.pick([dev.access, maria.access, "x.y.z"]) }
@@ -33,7 +33,6 @@ import Testing
                         "seed \(seed): \(method) \(path) answered without JSON")
             }
             print("fuzz api bodies: \(sent) requests, seed \(seed)")
-            #expect(sent > 20, "seed \(seed): too few requests to mean anything")
             #expect(try await app.api(.get, "/api/v1/me", token: maria.access).status == .ok)
         }
     }

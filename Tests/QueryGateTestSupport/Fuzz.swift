@@ -3,8 +3,12 @@ import SlackGateway
 
 /// A seeded source of hostile input for the fuzz tests: the same seed gives the same inputs, so a failure is
 /// replayed with `QUERYGATE_FUZZ_SEED=<seed> scripts/test --filter Fuzz`. Each run lasts
-/// `QUERYGATE_FUZZ_SECONDS` (3 s unless set), so that `scripts/test` stays bounded.
+/// `QUERYGATE_FUZZ_SECONDS` (3 s unless set) and at least `minimumInputs`, so that `scripts/test` stays bounded.
 public struct Fuzz: Sendable {
+    /// A run lasts its duration and sends at least this many inputs, however loaded the machine (a loaded one
+    /// managed a dozen in 3 s, too few to mean anything).
+    public static let minimumInputs = 60
+
     public let seed: UInt64
     public let duration: Duration
     private var state: UInt64

@@ -19,7 +19,7 @@ struct PayloadFuzzTests {
             let id = try await slack.submit()
             let deadline = ContinuousClock.now + fuzz.duration
             var sent = 0
-            while ContinuousClock.now < deadline {
+            while ContinuousClock.now < deadline || sent < Fuzz.minimumInputs {
                 let (path, body) = Self.request(&fuzz, requestID: id)
                 let response = try await slack.post(path, body: body)
                 sent += 1
@@ -27,7 +27,6 @@ struct PayloadFuzzTests {
                 if response.status.code >= 500 { break }
             }
             print("fuzz slack payloads: \(sent) signed requests, seed \(seed)")
-            #expect(sent > 20, "seed \(seed): too few requests to mean anything")
             // Still answering, and still right.
             #expect(try await slack.reply("status \(id)", as: People.dev).contains("#\(id)"))
         }
