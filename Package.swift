@@ -193,6 +193,7 @@ let package = Package(
         .testTarget(
             name: "SlackGatewayTests",
             dependencies: [
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 "SlackGateway",
                 "QueryGateServer",
                 "TargetEngines",

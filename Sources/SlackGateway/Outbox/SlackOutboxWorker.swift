@@ -33,6 +33,8 @@ public struct SlackOutboxWorker: Service {
         public var portalDeadline: Duration = .seconds(10)
         /// The longest one delivery may take: the Web API calls time out after 10 s, an upload after 300 s.
         public var deliveryDeadline: Duration = .seconds(330)
+        /// Whether a NOTIFY wakes the worker; off, it only polls (what the latency benchmark compares against).
+        public var listens = true
 
         public init() {}
     }
@@ -54,8 +56,10 @@ public struct SlackOutboxWorker: Service {
 
     public func run() async throws {
         await withDiscardingTaskGroup { group in
-            group.addTask { [store, wake, settings] in
-                await cancelWhenGracefulShutdown { await store.listen(on: PortalStore.outboxChannel, wake: wake, retryDelay: settings.pollInterval) }
+            if settings.listens {
+                group.addTask { [store, wake, settings] in
+                    await cancelWhenGracefulShutdown { await store.listen(on: PortalStore.outboxChannel, wake: wake, retryDelay: settings.pollInterval) }
+                }
             }
             group.addTask { await deliveryLoop() }
         }
