@@ -32,8 +32,8 @@ struct OutboxRestartTests {
 
                 // The worker is in the middle of chat.postMessage: restart the portal database, then let Slack answer.
                 await slack.waitUntilHeld()
-                try cluster.stop()
-                try cluster.start()
+                try await cluster.stop()
+                try await cluster.start()
                 await slack.release()
 
                 try await Self.waitFor(sent: 1, in: cluster.store)

@@ -19,7 +19,7 @@ struct PortalOutageTests {
             let token = try #require(login.json?["access_token"]?.stringValue)
             let recordedBefore = try await harness.counts()
 
-            try harness.cluster.stop()
+            try await harness.cluster.stop()
             for attempt in 1...3 {
                 let answer = try await harness.command(Self.submission)
                 #expect(answer.status == .ok)
@@ -40,7 +40,7 @@ struct PortalOutageTests {
             print("fault timing: API submission during the outage answered in \(submitted.took)")
 
             // Back: nothing of the refused work appears, now or a little later, and QueryGate works again.
-            try harness.cluster.start()
+            try await harness.cluster.start()
             try await harness.waitUntilReachable()
             try await Task.sleep(for: .seconds(3))
             let recordedAfter = try await harness.counts()

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOPosix
 import PortalStore
 import PostgresNIO
 import QueryGateServer
@@ -23,7 +24,7 @@ public struct PrivateCluster: Sendable {
             try? FileManager.default.removeItem(at: base)
         }
         do {
-            _ = try embedded.start()
+            _ = try await NIOThreadPool.singleton.runIfActive { try embedded.start() }
             try await embedded.createDatabaseIfMissing()
             return try await PortalDatabase.withClient(embedded.clientConfiguration, logger: logger) { client in
                 _ = try await MigrationRunner(client: client, logger: logger).migrate(try Repository.loadMigrations())
@@ -35,8 +36,10 @@ public struct PrivateCluster: Sendable {
         }
     }
 
-    /// Stops the server as an operator's restart does (`pg_ctl stop -m fast`: sessions are ended).
-    public func stop() throws { try embedded.stop() }
+    /// Stops the server as an operator's restart does (`pg_ctl stop -m fast`: sessions are ended). `pg_ctl` blocks,
+    /// so it runs on a thread of its own: a blocked thread of Swift's small concurrency pool would delay the very
+    /// deadlines these tests measure.
+    public func stop() async throws { try await NIOThreadPool.singleton.runIfActive { try embedded.stop() } }
 
-    public func start() throws { _ = try embedded.start() }
+    public func start() async throws { _ = try await NIOThreadPool.singleton.runIfActive { try embedded.start() } }
 }
