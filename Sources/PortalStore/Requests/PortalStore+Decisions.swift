@@ -136,7 +136,7 @@ extension PortalStore {
             return try await refuse("may not see the request" + (refusal.map { "; \($0)" } ?? ""), answer: .notFound)
         }
         if let refusal { return try await refuse(refusal, answer: .refused(refusal)) }
-        return .allowed(RequestStatus(rawValue: status) ?? .pending)
+        return .allowed(try RequestStatus(portalValue: status, column: "query_requests.status"))
     }
 
     /// A decision that came too late (someone else decided first, or the message was old): audited with the state
