@@ -191,8 +191,9 @@ public struct SlackOutboxWorker: Service {
             return await uploadExport(of: request, message: message)
         case (.ephemeral, _):
             guard let channel = message.channelID else { return .failed(error: "an ephemeral message needs a channel") }
+            guard let text = message.payload["text"], !text.isEmpty else { return .failed(error: "an ephemeral message has no text") }
             method = "chat.postEphemeral"
-            arguments = ["channel": .string(channel), "user": .string(message.recipient), "text": .string(message.payload["text"] ?? "")]
+            arguments = ["channel": .string(channel), "user": .string(message.recipient), "text": .string(text)]
         default:
             return .failed(error: "\(message.type.rawValue) needs a request")
         }
