@@ -50,4 +50,18 @@ struct SQLScriptTests {
     @Test func anUnterminatedQuoteKeepsTheRestAsOneStatement() {
         #expect(SQLScript.statements(in: "SELECT 'open; SELECT 2;") == ["SELECT 'open; SELECT 2;"])
     }
+
+    @Test func statementsKnowWhereTheyStartInTheScript() {
+        let statements = SQLScript.parse("SELECT 1;\n  -- c\n  SELECT 'é'; SELECT 3")
+        #expect(statements.map(\.offset) == [0, 12, 31])
+        #expect(statements[1].text == "-- c\n  SELECT 'é'")
+    }
+
+    @Test func unicodeEscapedNamesAreDecoded() {
+        var names: [String] = []
+        for statement in SQLScript.parse(#"SELECT U&"d\0061t\+000061", U&"x!0079z" UESCAPE '!', "a""b""#) {
+            names = statement.tokens.compactMap { if case .quotedIdentifier(let name) = $0.kind { name } else { nil } }
+        }
+        #expect(names == ["data", "xyz", "a\"b"])
+    }
 }
