@@ -90,6 +90,15 @@ final class LibPQConnection: @unchecked Sendable {
 
     func clearNotices() { notices = [] }
 
+    /// Makes the session as a new one would be, so that nothing one request set (`search_path`, `TimeZone`, a
+    /// role, temporary tables, prepared statements, advisory locks, `LISTEN`s) reaches the next; and pins
+    /// `standard_conforming_strings` on, so that the server reads quotes as the risk analysis does. It is also the
+    /// check that the connection is alive (`PQstatus` says `CONNECTION_OK` after the server closed the socket;
+    /// only a command finds out). `DISCARD ALL` cannot run inside a transaction, so it is its own command.
+    func resetSession() -> ExecutionFailure? {
+        command("DISCARD ALL") ?? command("SET standard_conforming_strings = on")
+    }
+
     /// Runs a statement of our own (BEGIN, SET LOCAL, COMMIT…) and returns its error, if any.
     @discardableResult
     func command(_ sql: String) -> ExecutionFailure? {
