@@ -67,7 +67,7 @@ public enum RiskAnalysis {
                 level = .write
                 warnings.append("the query modifies data (\(modifying.joined(separator: ", ")))")
             }
-            if has("INTO") && (first == "SELECT" || first == "WITH") { level = max(level, .ddl); warnings.append("SELECT … INTO creates a table") }
+            if has("INTO") && modifying.isEmpty && (first == "SELECT" || first == "WITH") { level = max(level, .ddl); warnings.append("SELECT … INTO creates a table") }
         case "EXPLAIN":
             level = .readOnly
             if has("ANALYZE") || has("ANALYSE") {
