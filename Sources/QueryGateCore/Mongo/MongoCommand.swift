@@ -1,6 +1,7 @@
-/// Limits the engine adds to every read command, whatever the user wrote.
+/// Limits the engine adds to every command, whatever the user wrote.
 public struct MongoCommandOptions: Sendable, Equatable {
-    /// Server-side time limit for find, aggregate, count and distinct.
+    /// Server-side time limit for every command, reads and writes: insert, update and delete accept `maxTimeMS`
+    /// as find does (MongoDB's command reference; through mongos only since 5.0, SERVER-46187).
     public var maxTimeMS: Int?
     /// Size of the first batch of find and aggregate cursors.
     public var batchSize: Int?
@@ -43,8 +44,8 @@ public struct MongoCommand: Sendable, Equatable {
 }
 
 extension MongoStatement {
-    /// The command that performs this statement. `options` apply to reads only; writes run
-    /// exactly as written.
+    /// The command that performs this statement. `maxTimeMS` applies to every command; `batchSize` to
+    /// cursors only.
     public func command(options: MongoCommandOptions = MongoCommandOptions()) -> MongoCommand {
         let collection = MongoValue.string(self.collection)
         let maxTimeMS = options.maxTimeMS.map { Self.integer(Int64($0)) }
@@ -88,17 +89,17 @@ extension MongoStatement {
             document.append("maxTimeMS", ifPresent: maxTimeMS)
             return MongoCommand(document: document, reply: .distinct(field: "values"))
         case .insertOne(let inserted):
-            return Self.insert(collection, [inserted])
+            return Self.insert(collection, [inserted]).limited(to: maxTimeMS)
         case .insertMany(let inserted):
-            return Self.insert(collection, inserted)
+            return Self.insert(collection, inserted).limited(to: maxTimeMS)
         case .updateOne(let update):
-            return Self.update(collection, update, multi: false)
+            return Self.update(collection, update, multi: false).limited(to: maxTimeMS)
         case .updateMany(let update):
-            return Self.update(collection, update, multi: true)
+            return Self.update(collection, update, multi: true).limited(to: maxTimeMS)
         case .deleteOne(let filter):
-            return Self.delete(collection, filter, limit: 1)
+            return Self.delete(collection, filter, limit: 1).limited(to: maxTimeMS)
         case .deleteMany(let filter):
-            return Self.delete(collection, filter, limit: 0)
+            return Self.delete(collection, filter, limit: 0).limited(to: maxTimeMS)
         }
     }
 
@@ -130,5 +131,14 @@ extension MongoStatement {
         MongoCommand(
             document: ["delete": collection, "deletes": [["q": .document(filter), "limit": .int32(limit)]]],
             reply: .write(.delete))
+    }
+}
+
+extension MongoCommand {
+    /// The same command with the server-side time limit, when there is one.
+    fileprivate func limited(to maxTimeMS: MongoValue?) -> MongoCommand {
+        var document = self.document
+        document.append("maxTimeMS", ifPresent: maxTimeMS)
+        return MongoCommand(document: document, reply: reply)
     }
 }

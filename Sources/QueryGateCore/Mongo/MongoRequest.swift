@@ -18,7 +18,9 @@ public enum MongoRequest {
         do {
             try MongoStatementPolicy.check(statements, database: database)
         } catch {
-            throw ValidationError(field: "query", statements.count > 1 ? "statement \(error.statementIndex + 1) (line \(error.line)): \(error.message)" : error.message)
+            // Located as the parser's own errors are: "line 1, column 17: $where is not allowed…".
+            let statement = statements.count > 1 ? "statement \(error.statementIndex + 1), " : ""
+            throw ValidationError(field: "query", "\(statement)\(error.location): \(error.message)")
         }
         return statements
     }

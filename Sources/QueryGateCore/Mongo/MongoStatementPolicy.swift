@@ -8,15 +8,21 @@ public struct MongoPolicyViolation: Error, Sendable, Equatable, CustomStringConv
     /// Where the offending key sits in the statement, e.g. `filter.$or.1.$where` or
     /// `pipeline.2.$out`.
     public let path: String
+    /// Where the offending key was written in the request (nil for a key the request did not spell out).
+    public let position: MongoSourcePosition?
 
-    public init(message: String, statementIndex: Int, line: Int, path: String) {
+    public init(message: String, statementIndex: Int, line: Int, path: String, position: MongoSourcePosition? = nil) {
         self.message = message
         self.statementIndex = statementIndex
         self.line = line
         self.path = path
+        self.position = position
     }
 
-    public var description: String { "statement \(statementIndex + 1) (line \(line)), at \(path): \(message)" }
+    /// "line 2, column 14", like the parser's errors, or the statement's line when the key has no position.
+    public var location: String { position?.description ?? "line \(line)" }
+
+    public var description: String { "statement \(statementIndex + 1) (\(location)), at \(path): \(message)" }
 }
 
 /// What a parsed script may do beyond what the parser already refuses (JavaScript literals,
@@ -33,9 +39,9 @@ public enum MongoStatementPolicy {
         for (index, statement) in statements.enumerated() {
             let inspector = Inspector(database: database)
             for (role, value) in statement.operation.inspectedValues {
-                if let (path, message) = inspector.firstViolation(in: value, path: role) {
+                if let found = inspector.firstViolation(in: value, path: role) {
                     throw MongoPolicyViolation(
-                        message: message, statementIndex: index, line: statement.line, path: path)
+                        message: found.message, statementIndex: index, line: statement.line, path: found.path, position: found.position)
                 }
             }
         }
@@ -45,12 +51,12 @@ public enum MongoStatementPolicy {
     private struct Inspector {
         let database: String
 
-        func firstViolation(in value: MongoValue, path: String) -> (path: String, message: String)? {
+        func firstViolation(in value: MongoValue, path: String) -> (path: String, message: String, position: MongoSourcePosition?)? {
             switch value {
             case .document(let document):
                 for field in document.fields {
                     let fieldPath = "\(path).\(field.key)"
-                    if let message = violation(key: field.key, value: field.value) { return (fieldPath, message) }
+                    if let message = violation(key: field.key, value: field.value) { return (fieldPath, message, field.position) }
                     if let found = firstViolation(in: field.value, path: fieldPath) { return found }
                 }
             case .array(let elements):

@@ -80,10 +80,21 @@ public struct MongoDocument: Sendable, Hashable {
     public struct Field: Sendable, Hashable {
         public var key: String
         public var value: MongoValue
+        /// Where the key was written in the request, when it came from one: so that a policy refusal can point at
+        /// it as the parser's errors do. Not part of equality (a document is its keys and values).
+        public var position: MongoSourcePosition?
 
-        public init(key: String, value: MongoValue) {
+        public init(key: String, value: MongoValue, position: MongoSourcePosition? = nil) {
             self.key = key
             self.value = value
+            self.position = position
+        }
+
+        public static func == (lhs: Field, rhs: Field) -> Bool { lhs.key == rhs.key && lhs.value == rhs.value }
+
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(key)
+            hasher.combine(value)
         }
     }
 
@@ -95,6 +106,11 @@ public struct MongoDocument: Sendable, Hashable {
     /// parser rejects duplicates before building a document.
     public init(_ fields: [(String, MongoValue)]) {
         self.fields = fields.map { Field(key: $0.0, value: $0.1) }
+    }
+
+    /// Keeps the fields, with their positions, in the given order.
+    init(fields: [Field]) {
+        self.fields = fields
     }
 
     public var keys: [String] { fields.map(\.key) }
@@ -121,6 +137,19 @@ extension MongoDocument: ExpressibleByDictionaryLiteral {
     public init(dictionaryLiteral elements: (String, MongoValue)...) {
         self.init(elements)
     }
+}
+
+/// A 1-based line and column in a request's text.
+public struct MongoSourcePosition: Sendable, Hashable, CustomStringConvertible {
+    public let line: Int
+    public let column: Int
+
+    public init(line: Int, column: Int) {
+        self.line = line
+        self.column = column
+    }
+
+    public var description: String { "line \(line), column \(column)" }
 }
 
 /// A 12-byte BSON ObjectId, written as 24 lowercase hex digits.

@@ -124,7 +124,10 @@ extension MongoTokenStream {
         }
         try advance()
         if let wrapped = try MongoExtendedJSONWrapper.value(of: fields, in: source) { return wrapped }
-        return .document(MongoDocument(fields.map { ($0.key, $0.value) }))
+        return .document(MongoDocument(fields: fields.map { field in
+            let position = source.position(of: field.keyOffset)
+            return MongoDocument.Field(key: field.key, value: field.value, position: MongoSourcePosition(line: position.line, column: position.column))
+        }))
     }
 
     private mutating func parseArray(depth: Int) throws(MongoParseError) -> MongoValue {

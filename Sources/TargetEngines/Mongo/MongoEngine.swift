@@ -9,7 +9,11 @@ import QueryGateCore
 /// - A request is mongosh-style text (`db.orders.find({…})`), parsed into commands by `MongoShellParser`, never
 ///   evaluated. A script runs its statements in order and stops at the first error; MongoDB has no transaction
 ///   across them here, so writes before the error stay (the approval message says so).
-/// - Reads carry `maxTimeMS` from the statement timeout, so the server stops a query that runs too long.
+/// - Every command, read or write, carries `maxTimeMS` from the statement timeout, so the server stops one that
+///   runs too long.
+/// - Cancelling the task running `execute` stops the script before its next statement (`ExecutionFailure.cancelled`
+///   when nothing was written yet). A command already sent is not interrupted: libmongoc has no cancel for a
+///   running command (only `killOp` from another connection), so it ends when it finishes or at its `maxTimeMS`.
 /// - Documents stream from the cursor into a `DocumentCollector` (preview and JSON Lines export), so memory stays
 ///   bounded whatever the result's size.
 /// - Blocking driver calls run on the targets' thread pool; one client pool per connection string.
@@ -66,6 +70,7 @@ public final class MongoEngine: Sendable {
     }
 
     public func execute(_ job: Job) async -> Result<ExecutionResult, ExecutionFailure> {
+        guard !Task.isCancelled else { return .failure(.cancelled) }
         let statements: [MongoStatement]
         do {
             statements = try MongoShellParser.parse(job.script)
@@ -76,10 +81,15 @@ public final class MongoEngine: Sendable {
             return .failure(ExecutionFailure(message: "\(error)"))
         }
         let limits = self.limits
+        let cancellation = MongoCancellation()
         do {
             let pool = try pools.pool(uri: job.uri, variable: job.uriVariable)
-            return try await threadPool.runIfActive {
-                pool.withClient { client in MongoRun(client: client, job: job, limits: limits).run(statements) }
+            return try await withTaskCancellationHandler {
+                try await threadPool.runIfActive {
+                    pool.withClient { client in MongoRun(client: client, job: job, limits: limits, cancellation: cancellation).run(statements) }
+                }
+            } onCancel: {
+                cancellation.cancel()
             }
         } catch let failure as ExecutionFailure {
             return .failure(failure)

@@ -8,6 +8,8 @@ struct MongoRun {
     let client: OpaquePointer
     let job: MongoEngine.Job
     let limits: ExecutionLimits
+    /// Set when the execution's task is cancelled: no statement starts after it.
+    let cancellation: MongoCancellation
 
     func run(_ statements: [MongoStatement]) -> Result<ExecutionResult, ExecutionFailure> {
         let started = ContinuousClock.now
@@ -18,6 +20,14 @@ struct MongoRun {
         let options = MongoCommandOptions(maxTimeMS: Int(limits.statementTimeout / .milliseconds(1)), batchSize: MongoEngine.batchSize)
 
         for (index, statement) in statements.enumerated() {
+            if cancellation.isCancelled {
+                let applied = statements[..<index].filter { !$0.isReadOnly }.count
+                guard applied > 0 else { return .failure(.cancelled) }
+                return .failure(ExecutionFailure(
+                    message: "cancelled: QueryGate stopped the script before statement \(index + 1)",
+                    detail: "the \(applied) write statement(s) before it were applied: a MongoDB script is not one transaction",
+                    milliseconds: elapsed()))
+            }
             do {
                 try run(statement.command(options: options), of: statement, on: database, into: collector)
             } catch {
@@ -169,5 +179,23 @@ extension DocumentCollector {
 
     func add(_ value: MongoValue) throws(MongoError) {
         do { try document(value) } catch { throw MongoError(message: "could not write the result: \(error)", code: nil) }
+    }
+}
+
+/// Whether the task running a MongoDB execution was cancelled, readable from the pool thread that runs it.
+final class MongoCancellation: @unchecked Sendable {
+    private let lock = NSLock()
+    private var cancelled = false
+
+    var isCancelled: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return cancelled
+    }
+
+    func cancel() {
+        lock.lock()
+        cancelled = true
+        lock.unlock()
     }
 }

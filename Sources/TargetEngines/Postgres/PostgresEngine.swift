@@ -127,10 +127,3 @@ public final class PostgresEngine: Sendable {
     }
 
 }
-
-extension ExecutionFailure {
-    /// What `PostgresEngine.execute` returns when its task was cancelled (the executor lost its lease): the
-    /// statement was cancelled on the server and the transaction rolled back. Compare with `==`.
-    public static let cancelled = ExecutionFailure(
-        message: "cancelled: QueryGate stopped the execution before it finished; its transaction was rolled back, so nothing was applied")
-}

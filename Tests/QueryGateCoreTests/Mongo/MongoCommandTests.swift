@@ -58,18 +58,18 @@ struct MongoCommandTests {
         #expect(distinct.reply == .distinct(field: "values"))
     }
 
-    @Test func writesIgnoreReadLimits() throws {
+    @Test func writesCarryTheTimeLimitButNoBatchSize() throws {
         let options = MongoCommandOptions(maxTimeMS: 7, batchSize: 3)
         let insertOne = try command("db.orders.insertOne({a: 1})", options)
-        #expect(insertOne.document == ["insert": "orders", "documents": [["a": 1]], "ordered": true])
+        #expect(insertOne.document == ["insert": "orders", "documents": [["a": 1]], "ordered": true, "maxTimeMS": 7])
         #expect(insertOne.reply == .write(.insert))
         let insertMany = try command("db.orders.insertMany([{a: 1}, {a: 2}])", options)
-        #expect(insertMany.document == ["insert": "orders", "documents": [["a": 1], ["a": 2]], "ordered": true])
+        #expect(insertMany.document == ["insert": "orders", "documents": [["a": 1], ["a": 2]], "ordered": true, "maxTimeMS": 7])
 
         let updateOne = try command("db.orders.updateOne({a: 1}, {$set: {b: 2}})", options)
         #expect(
             updateOne.document
-                == ["update": "orders", "updates": [["q": ["a": 1], "u": ["$set": ["b": 2]], "multi": false]]])
+                == ["update": "orders", "updates": [["q": ["a": 1], "u": ["$set": ["b": 2]], "multi": false]], "maxTimeMS": 7])
         #expect(updateOne.reply == .write(.update))
         let updateMany = try command(
             "db.orders.updateMany({}, [{$set: {b: 2}}], {upsert: true, arrayFilters: [{x: 1}], collation: {locale: 'en'}, hint: {a: 1}})",
@@ -85,13 +85,14 @@ struct MongoCommandTests {
                             "collation": ["locale": "en"], "hint": ["a": 1],
                         ]
                     ],
+                    "maxTimeMS": 7,
                 ])
 
         let deleteOne = try command("db.orders.deleteOne({a: 1})", options)
-        #expect(deleteOne.document == ["delete": "orders", "deletes": [["q": ["a": 1], "limit": 1]]])
+        #expect(deleteOne.document == ["delete": "orders", "deletes": [["q": ["a": 1], "limit": 1]], "maxTimeMS": 7])
         #expect(deleteOne.reply == .write(.delete))
         let deleteMany = try command("db.orders.deleteMany({})", options)
-        #expect(deleteMany.document == ["delete": "orders", "deletes": [["q": [:], "limit": 0]]])
+        #expect(deleteMany.document == ["delete": "orders", "deletes": [["q": [:], "limit": 0]], "maxTimeMS": 7])
     }
 
     @Test func largeEngineNumbersBecomeInt64() throws {

@@ -109,7 +109,8 @@ struct MongoStatementPolicyTests {
         } catch {
             #expect(error.statementIndex == 1)
             #expect(error.line == 3)
-            #expect(error.description.hasPrefix("statement 2 (line 3), at filter.$where: $where is not allowed"))
+            #expect(error.position == MongoSourcePosition(line: 3, column: 12))
+            #expect(error.description.hasPrefix("statement 2 (line 3, column 12), at filter.$where: $where is not allowed"))
         }
     }
 
