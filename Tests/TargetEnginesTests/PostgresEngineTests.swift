@@ -66,6 +66,35 @@ struct PostgresEngineTests {
         }
     }
 
+    @Test("Read-only mode cannot be left after QueryGate's snapshot", arguments: [
+        "SET TRANSACTION READ WRITE", "SET transaction_read_only = off", "SELECT set_config('transaction_read_only', 'off', true)",
+    ])
+    func readOnlyModeCannotBeLeft(sql: String) async throws {
+        try await TestDatabase.withTarget { target in
+            let (result, _) = try await Self.run(sql + "; UPDATE customers SET phone = 'x' WHERE id = 1", readOnly: true, on: target)
+            guard case .failure(let failure) = result else { Issue.record("\(sql) left read-only mode"); return }
+            #expect(failure.sqlState == "25001")
+            #expect(failure.message == "transaction read-write mode must be set before any query")
+        }
+    }
+
+    @Test func resettingReadOnlyModeIsRolledBackAndFailsTheRequest() async throws {
+        try await TestDatabase.withTarget { target in
+            let (result, _) = try await Self.run("RESET transaction_read_only; UPDATE customers SET phone = 'x' WHERE id = 1", readOnly: true, on: target)
+            guard case .failure(let failure) = result else { Issue.record("a reset of read-only mode succeeded"); return }
+            #expect(failure.message.hasPrefix("the request switched its transaction out of read-only mode"))
+            #expect(try await Rows.strings("SELECT coalesce(phone, 'NULL') FROM customers WHERE id = 1", in: target) == [""])
+        }
+    }
+
+    @Test func aReadOnlyScriptsErrorPositionCountsFromTheStartOfTheScript() async throws {
+        try await TestDatabase.withTarget { target in
+            let (result, _) = try await Self.run("SELECT 1;\nSELECT idd FROM customers", on: target)
+            guard case .failure(let failure) = result else { Issue.record("an unknown column was found"); return }
+            #expect(failure.position == 18)
+        }
+    }
+
     @Test func aScriptThatFailsHalfwayLeavesTheTargetUnchanged() async throws {
         try await TestDatabase.withTarget { target in
             let (result, _) = try await Self.run(
