@@ -158,7 +158,7 @@ extension HostileCorpus {
                        probe: "current_setting('default_transaction_read_only')", clean: "off"),
         SessionAttempt(name: "read-write default", setUp: "SET default_transaction_read_only = off",
                        probe: "current_setting('transaction_read_only')", clean: "on"),
-        SessionAttempt(name: "statement timeout", setUp: "SET statement_timeout = 1", probe: "current_setting('statement_timeout') <> '1ms'", clean: "true"),
+        SessionAttempt(name: "statement timeout", setUp: "SET statement_timeout = '17min'", probe: "current_setting('statement_timeout') <> '17min'", clean: "true"),
         SessionAttempt(name: "quoting rules", setUp: "SET standard_conforming_strings = off", probe: "current_setting('standard_conforming_strings')", clean: "on"),
         SessionAttempt(name: "LISTEN", setUp: "LISTEN carried", probe: "(SELECT count(*) FROM pg_listening_channels())", clean: "0"),
         SessionAttempt(name: "held cursor", setUp: "DECLARE carried CURSOR WITH HOLD FOR SELECT 1", probe: "(SELECT count(*) FROM pg_cursors WHERE name = 'carried')", clean: "0"),
