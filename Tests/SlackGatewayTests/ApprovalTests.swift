@@ -40,7 +40,7 @@ struct ApprovalTests {
         (People.dev, "nobody approves or rejects their own request"),
         (People.devi, "There is no request #1 that you can see."),
         (People.sam, "There is no request #1 that you can see."),
-        (People.olga, "your QueryGate account is deactivated"),
+        (People.olga, "To get access again, ask a QueryGate admin to reactivate it (`querygate users activate`)."),
         (People.stranger, "You do not have a QueryGate account yet"),
     ])
     func refusedApprovers(user: String, explanation: String) async throws {

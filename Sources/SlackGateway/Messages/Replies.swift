@@ -28,10 +28,12 @@ public enum Replies {
         Your pod's approval channel gets the request with Approve and Reject buttons. Its managers and the admins decide; nobody approves their own request. Once approved it runs exactly once, and the result appears in the approval message's thread. You get a direct message when it is approved, rejected or finished.
         """
 
-    /// What an unknown or deactivated Slack user is told instead of anything happening.
+    /// What an unknown or deactivated Slack user is told instead of anything happening: why, and how to get access,
+    /// wherever they tried (`/query`, a button, a form).
     public static func noAccess(isDeactivated: Bool) -> String {
         isDeactivated
-            ? "Your QueryGate account is deactivated, so you cannot make or approve requests. Ask a QueryGate admin if that is a mistake."
+            ? "Your QueryGate account is deactivated, so you cannot make, approve or reject requests. "
+                + "To get access again, ask a QueryGate admin to reactivate it (`querygate users activate`)."
             : "You do not have a QueryGate account yet. Ask a QueryGate admin to add you with your Slack member ID (your profile > ⋮ > Copy member ID)."
     }
 

@@ -38,13 +38,13 @@ extension SlackRoutes {
 
         if actionID == ApprovalMessage.approveActionID {
             let outcome = try await store.approve(requestID: requestID, by: user, via: .slack)
-            try await explain(outcome, of: requestID, to: interaction)
+            try await explain(outcome, of: requestID, to: interaction, by: user)
             return SlackResponses.acknowledge()
         }
 
         // Reject: refuse before asking for a reason, then ask for it in a modal (the trigger id lives 3 s).
         if let outcome = try await store.checkDecision(requestID: requestID, by: user, via: .slack) {
-            try await explain(outcome, of: requestID, to: interaction)
+            try await explain(outcome, of: requestID, to: interaction, by: user)
             return SlackResponses.acknowledge()
         }
         guard let triggerID = interaction.triggerID else { return SlackResponses.acknowledge() }
@@ -127,9 +127,11 @@ extension SlackRoutes {
         return SlackResponses.json(Modals.targetOptions(targets))
     }
 
-    private func explain(_ outcome: DecisionOutcome, of requestID: Int, to interaction: Interaction) async throws {
+    /// A deactivated approver's refusal says how to get access again, as `/query` does, not only that they may not.
+    private func explain(_ outcome: DecisionOutcome, of requestID: Int, to interaction: Interaction, by user: User) async throws {
         switch outcome {
         case .decided: return
+        case .refused where !user.isActive: try await tell(interaction, Replies.noAccess(isDeactivated: true), requestID: requestID)
         case .refused(let why): try await tell(interaction, Replies.refused(requestID, why), requestID: requestID)
         case .alreadyDecided(let status): try await tell(interaction, Replies.alreadyDecided(requestID, status), requestID: requestID)
         case .notFound: try await tell(interaction, Replies.noSuchRequest(requestID), requestID: nil)
