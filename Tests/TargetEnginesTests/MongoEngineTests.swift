@@ -211,7 +211,9 @@ import Testing
         let (outcome, _) = try await target.run("db.orders.aggregate([{$match: {}}], {comment: 'querygate-test-sleep-ms:5000'})")
         guard case .failure(let failure) = outcome else { Issue.record("the slow aggregation was not stopped"); return }
         #expect(failure.sqlState == "50")
-        #expect(failure.message.contains("time limit"))
+        #expect(failure.message == "QueryGate's time limit ended it: it ran longer than QUERYGATE_STATEMENT_TIMEOUT (300 ms), "
+            + "so the server stopped the statement (maxTimeMS)")
+        #expect(failure.detail?.hasPrefix("the database said: ") == true)
         #expect(started.duration(to: .now) < .seconds(4))
     }
 

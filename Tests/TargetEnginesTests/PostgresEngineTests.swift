@@ -129,7 +129,9 @@ struct PostgresEngineTests {
             #expect(started.duration(to: .now) < .seconds(10))
             guard case .failure(let failure) = result else { Issue.record("pg_sleep(30) finished"); return }
             #expect(failure.sqlState == "57014")
-            #expect(failure.message.hasPrefix("canceling statement due to statement timeout (the limit is 0.5 seconds"))
+            #expect(failure.message == "QueryGate's time limit ended it: it ran longer than QUERYGATE_STATEMENT_TIMEOUT (500 ms), "
+                + "so the statement was cancelled and the transaction rolled back")
+            #expect(failure.detail == "the database said: canceling statement due to statement timeout")
             let sleeping = try await target.server.maintenance { connection, logger in
                 try await connection.query("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%' AND state = 'active'", logger: logger)
                     .decode(Int.self).reduce(0, +)

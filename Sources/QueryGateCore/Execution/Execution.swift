@@ -85,6 +85,20 @@ public struct ExecutionFailure: Error, Sendable, Codable, Equatable, CustomStrin
             + "Check the target before asking again.")
 }
 
+extension ExecutionFailure {
+    /// A run that QueryGate's own time limit ended, said plainly: which setting, its value, what became of the
+    /// work. The database's own words ("canceling statement due to statement timeout") go to the detail.
+    public static func timedOut(_ failure: ExecutionFailure, limit: Duration, consequence: String, milliseconds: Int?) -> ExecutionFailure {
+        let said = "the database said: \(failure.message)"
+        return ExecutionFailure(
+            message: "QueryGate's time limit ended it: it ran longer than \(ExecutionLimits.statementTimeoutSetting) "
+                + "(\(ExecutionLimits.describe(limit))), so \(consequence)",
+            sqlState: failure.sqlState, position: failure.position, detail: failure.detail.map { "\($0)\n\(said)" } ?? said,
+            hint: "Narrow the query (a WHERE on an indexed column, a LIMIT), or ask an admin whether the limit fits this work.",
+            milliseconds: milliseconds)
+    }
+}
+
 /// Bounds on what one execution may take, configurable per deployment.
 public struct ExecutionLimits: Sendable, Equatable {
     /// Enforced by the server (`statement_timeout`), which cancels the statement itself.
@@ -101,6 +115,18 @@ public struct ExecutionLimits: Sendable, Equatable {
         self.maxRows = maxRows
         self.maxResultBytes = maxResultBytes
         self.previewRows = previewRows
+    }
+
+    /// The setting `statementTimeout` is read from, named in the message of a request it ended.
+    public static let statementTimeoutSetting = "QUERYGATE_STATEMENT_TIMEOUT"
+
+    /// A limit as people write it: "500 ms", "60 s", "17 min".
+    public static func describe(_ limit: Duration) -> String {
+        let milliseconds = Int(limit / .milliseconds(1))
+        if milliseconds < 1000 || milliseconds % 1000 != 0 { return "\(milliseconds) ms" }
+        let seconds = milliseconds / 1000
+        if seconds < 60 || seconds % 60 != 0 { return "\(seconds) s" }
+        return seconds % 3600 == 0 ? "\(seconds / 3600) h" : "\(seconds / 60) min"
     }
 }
 

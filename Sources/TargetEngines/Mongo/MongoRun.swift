@@ -36,10 +36,15 @@ struct MongoRun {
                     message = "statement \(index + 1) (line \(statement.line)), \(statement.operation.methodName) on \(statement.collection): " + message
                 }
                 let applied = statements[..<index].filter { !$0.isReadOnly }.count
-                return .failure(ExecutionFailure(
-                    message: message, sqlState: error.code.map(String.init),
-                    detail: applied > 0 ? "the \(applied) write statement(s) before it were applied: a MongoDB script is not one transaction" : nil,
-                    milliseconds: elapsed()))
+                let before = applied > 0 ? "the \(applied) write statement(s) before it were applied: a MongoDB script is not one transaction" : nil
+                let failure = ExecutionFailure(message: message, sqlState: error.code.map(String.init), detail: before, milliseconds: elapsed())
+                // 50 is MaxTimeMSExpired: the server stopped the command at the `maxTimeMS` QueryGate gave it.
+                guard error.code == 50 else { return .failure(failure) }
+                let statementPart = statements.count > 1 ? "statement \(index + 1) (line \(statement.line))" : "the statement"
+                return .failure(.timedOut(failure, limit: limits.statementTimeout,
+                                          consequence: "the server stopped \(statementPart) (maxTimeMS)"
+                                              + (statement.isReadOnly ? "" : "; a write it had begun may be partly applied"),
+                                          milliseconds: elapsed()))
             }
         }
         do {

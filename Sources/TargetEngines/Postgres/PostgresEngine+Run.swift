@@ -42,12 +42,15 @@ extension PostgresEngine {
         if failure == nil, !job.readOnly { failure = connection.command("COMMIT") }
         if failure != nil || job.readOnly, PQtransactionStatus(connection.pointer) != PQTRANS_IDLE { connection.command("ROLLBACK") }
 
-        if var failure {
+        if let failure {
             if watchdog.isTaskCancelled { return .sent(.failure(.cancelled)) }
-            if failure.sqlState == "57014" {
-                failure = ExecutionFailure(
-                    message: failure.message + " (the limit is \(limits.statementTimeout); the server cancelled the statement and rolled back)",
-                    sqlState: failure.sqlState, position: failure.position, detail: failure.detail, hint: failure.hint)
+            // 57014 is the server's `statement_timeout` (ours, when the run has lasted that long) or the watchdog's
+            // cancel past it; a cancel by someone else on the server keeps the server's words.
+            let ranPastLimit = elapsed() >= Int(limits.statementTimeout / .milliseconds(1))
+            if failure.sqlState == "57014", watchdog.firedAtDeadline || (ranPastLimit && failure.message.contains("statement timeout")) {
+                return .sent(.failure(.timedOut(failure, limit: limits.statementTimeout,
+                                                consequence: "the statement was cancelled and the transaction rolled back",
+                                                milliseconds: elapsed())))
             }
             return .sent(.failure(ExecutionFailure(message: failure.message, sqlState: failure.sqlState, position: failure.position,
                                                    detail: failure.detail, hint: failure.hint, milliseconds: elapsed())))

@@ -9,11 +9,24 @@ final class Watchdog: @unchecked Sendable {
     private let lock = NSLock()
     private var armed = true
     private var taskCancelled = false
+    private var deadlinePassed = false
 
     init(connection: LibPQConnection, after delay: Duration) {
         cancel = PQgetCancel(connection.pointer)
         let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
-        DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [self] in fire() }
+        DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [self] in
+            lock.lock()
+            deadlinePassed = armed
+            lock.unlock()
+            fire()
+        }
+    }
+
+    /// True once the deadline passed while armed: QueryGate's time limit, not the server's, ended the statement.
+    var firedAtDeadline: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return deadlinePassed
     }
 
     /// True once `cancelTask()` was called: the run then sends nothing more of the request.
