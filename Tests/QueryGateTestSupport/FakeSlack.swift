@@ -182,6 +182,7 @@ public struct FakeSlack: Sendable {
             let blocks = arguments["blocks"]?.arrayValue ?? arguments["view"]?["blocks"]?.arrayValue ?? []
             if blocks.count > 50 { return "\(blocks.count) blocks (limit 50)" }
             var actionIDs = Set<String>()
+            if let problem = tableProblem(blocks) { return problem }
             for block in blocks {
                 let type = block["type"]?.stringValue ?? ""
                 let text = block["text"]?["text"]?.stringValue ?? ""
@@ -199,6 +200,33 @@ public struct FakeSlack: Sendable {
                     if actionID.isEmpty || actionID.count > 255 { return "action_id of \(actionID.count) characters" }
                     if !actionIDs.insert(actionID).inserted { return "duplicate action_id \(actionID)" }
                 }
+            }
+            return nil
+        }
+
+        /// The `table` block's limits (https://docs.slack.dev/reference/block-kit/blocks/table-block): one a message,
+        /// 1 to 100 rows of 1 to 20 cells, each `raw_text` with a text or `rich_text`, at most 20 `column_settings`
+        /// of `align` left, center or right and a boolean `is_wrapped`.
+        public static func tableProblem(_ blocks: [JSONValue]) -> String? {
+            let tables = blocks.filter { $0["type"]?.stringValue == "table" }
+            if tables.count > 1 { return "\(tables.count) tables (limit 1)" }
+            guard let table = tables.first else { return nil }
+            guard let rows = table["rows"]?.arrayValue, (1...100).contains(rows.count) else { return "a table needs 1 to 100 rows" }
+            for row in rows {
+                guard let cells = row.arrayValue, (1...20).contains(cells.count) else { return "a table row needs 1 to 20 cells" }
+                for cell in cells {
+                    switch cell["type"]?.stringValue {
+                    case "raw_text": if cell["text"]?.stringValue == nil { return "a raw_text cell without text" }
+                    case "rich_text": continue
+                    default: return "a table cell of type \(cell["type"]?.stringValue ?? "none")"
+                    }
+                }
+            }
+            guard let settings = table["column_settings"] else { return nil }
+            guard let columns = settings.arrayValue, columns.count <= 20 else { return "column_settings of more than 20 columns" }
+            for column in columns {
+                if let align = column["align"], !["left", "center", "right"].contains(align.stringValue ?? "") { return "align \(align)" }
+                if let wrapped = column["is_wrapped"], wrapped.boolValue == nil { return "is_wrapped \(wrapped)" }
             }
             return nil
         }

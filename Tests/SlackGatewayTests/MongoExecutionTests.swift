@@ -77,14 +77,14 @@ import Testing
             #expect(words.contains("`find on orders`"))
             #expect(words.contains("```{\"_id\": 1, \"total\": 10}\n{\"_id\": 2, \"total\": 20}\n{\"_id\": 4, \"total\": 40}"))
             #expect(words.contains("40 rows, 20 shown"))
-            #expect(words.contains("the full result is attached as JSON Lines"))
+            #expect(words.contains("the full result (40 rows) is attached as JSON Lines"))
 
             // The documents are flat, so a CSV goes with the JSON Lines, both in one message.
             let reserved = await recorder.successful("files.getUploadURLExternal").map { $0.arguments["filename"]?.stringValue }
             #expect(reserved == ["querygate-request-\(id).jsonl", "querygate-request-\(id).csv"])
             let complete = try #require(await recorder.successful("files.completeUploadExternal").first?.arguments)
             #expect(complete["thread_ts"]?.stringValue == "1732460000.000101")
-            #expect(complete["initial_comment"]?.stringValue == "The full result of request #\(id) (40 rows, JSON Lines and CSV).")
+            #expect(complete["initial_comment"]?.stringValue == "Request #\(id): The full result (40 rows) is in these files (JSON Lines and CSV).")
             let fileIDs = complete["files"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? []
             try #require(fileIDs.count == 2)
             let lines = String(decoding: await recorder.uploads[fileIDs[0]] ?? [], as: UTF8.self).split(separator: "\n")
@@ -97,24 +97,35 @@ import Testing
         }
     }
 
-    @Test func aDocumentTooLongForTheThreadIsUploadedWhole() async throws {
+    /// A document of a few hundred characters is shown whole and pretty-printed, with no file; one longer than a
+    /// message holds is cut in the thread and uploaded whole.
+    @Test(arguments: [(30, false), (400, true)])
+    func aShortResultIsShownWholeAndOnlyWhatDoesNotFitIsUploaded(repeats: Int, uploaded: Bool) async throws {
         try await Self.run { slack, database in
-            let note = String(repeating: "long text ", count: 30)
+            let note = String(repeating: "long text ", count: repeats)
             _ = try await Self.engine.execute(MongoEngine.Job(
                 uri: try MongoTestServer.uri(), uriVariable: Self.variable, database: database,
                 script: "db.orders.updateOne({_id: 1}, {$set: {note: '\(note)'}})",
                 exportURL: FileManager.default.temporaryDirectory.appendingPathComponent("qg-\(UUID().uuidString)"))).get()
-            let id = try await Self.submit(slack, database, "db.orders.findOne({_id: 1})")
+            let id = try await Self.submit(slack, database, "db.orders.find({_id: {$lte: 2}}).sort({_id: 1})")
             _ = try await slack.click("request.approve", request: id, as: People.maria)
             try await Self.executor(slack, credentials: [Self.variable: try MongoTestServer.uri()]).runNext()
             try await slack.deliverOutbox()
             let recorder = slack.fake.recorder
             let reply = await recorder.successful("chat.postMessage").map(\.arguments).first { $0["thread_ts"] != nil }
-            #expect(reply?["blocks"]?.allText.contains("…") == true, "the long document was not cut in the thread")
-            let complete = try #require(await recorder.successful("files.completeUploadExternal").first?.arguments)
-            let fileID = try #require(complete["files"]?.arrayValue?.first?["id"]?.stringValue)
-            let uploaded = String(decoding: await recorder.uploads[fileID] ?? [], as: UTF8.self)
-            #expect(uploaded.contains(note))
+            let words = reply?["blocks"]?.allText ?? ""
+            let files = await recorder.successful("files.completeUploadExternal")
+            if uploaded {
+                #expect(words.contains("…"), "the long document was not cut in the thread")
+                let fileID = try #require(files.first?.arguments["files"]?.arrayValue?.first?["id"]?.stringValue)
+                #expect(String(decoding: await recorder.uploads[fileID] ?? [], as: UTF8.self).contains(note))
+            } else {
+                #expect(words.contains("```{\n  \"_id\": 1,\n"), "\(words)")
+                #expect(words.contains("  \"note\": \"\(note)\""))
+                #expect(words.contains("}\n{\n  \"_id\": 2,"))
+                #expect(!words.contains("…"))
+                #expect(files.isEmpty, "a result shown whole was uploaded too")
+            }
         }
     }
 

@@ -10,7 +10,8 @@ public enum ApprovalMessage {
     public static let rejectActionID = "request.reject"
 
     /// The `text` (notification fallback) and `blocks` of the message.
-    public static func render(_ request: RequestDetails) -> (text: String, blocks: [JSONValue]) {
+    /// `now` is when it is rendered: a running request says how long it has run (updated while it runs).
+    public static func render(_ request: RequestDetails, now: Date = Date()) -> (text: String, blocks: [JSONValue]) {
         var blocks: [JSONValue] = [
             Blocks.header("\(icon(request.status)) Query request #\(request.id)"),
             Blocks.fields([
@@ -24,8 +25,8 @@ public enum ApprovalMessage {
             querySection(request),
         ]
         if let risk = riskSection(request) { blocks.append(risk) }
-        blocks.append(contentsOf: stateBlocks(request))
-        let text = "Query request #\(request.id) from \(request.requester.name) on \(request.target): \(statusPhrase(request))"
+        blocks.append(contentsOf: stateBlocks(request, now: now))
+        let text = "Query request #\(request.id) from \(request.requester.name) on \(request.target): \(statusPhrase(request, now: now))"
         return (text, blocks)
     }
 
@@ -48,7 +49,7 @@ public enum ApprovalMessage {
         return Blocks.section(text)
     }
 
-    static func stateBlocks(_ request: RequestDetails) -> [JSONValue] {
+    static func stateBlocks(_ request: RequestDetails, now: Date) -> [JSONValue] {
         switch request.status {
         case .pending:
             let approvers = request.managerSlackIDs.map { "<@\($0)>" }
@@ -61,7 +62,7 @@ public enum ApprovalMessage {
                 ]),
             ]
         default:
-            return [Blocks.section(statusPhrase(request, markdown: true))]
+            return [Blocks.section(statusPhrase(request, markdown: true, now: now))]
         }
     }
 
@@ -79,7 +80,7 @@ public enum ApprovalMessage {
     }
 
     /// The state in a sentence: "approved by Maria", "rejected by Maria: not during the sale".
-    static func statusPhrase(_ request: RequestDetails, markdown: Bool = false) -> String {
+    static func statusPhrase(_ request: RequestDetails, markdown: Bool = false, now: Date = Date()) -> String {
         func who(_ person: RequestDetails.Person?) -> String {
             guard let person else { return "someone" }
             return markdown ? Blocks.mention(person.slackUserID, name: person.name) : person.name
@@ -90,7 +91,9 @@ public enum ApprovalMessage {
         case .approved: return "*Approved* by \(who(request.approver))\(when). It runs next.".unlessPlain(markdown)
         case .executing:
             let since = request.executionStartedAt.map { markdown ? " since <!date^\(Int($0.timeIntervalSince1970))^{time_secs}|\($0.formatted(.iso8601))>" : "" } ?? ""
-            return "*Running*\(since), approved by \(who(request.approver)).".unlessPlain(markdown)
+            let running = request.executionStartedAt.map { " for " + ResultMessage.elapsed(now.timeIntervalSince($0)) } ?? ""
+            return "*Running*\(running)\(since), approved by \(who(request.approver)); updated while it runs."
+                .unlessPlain(markdown)
         case .completed:
             return "*Completed*\(took(request)), approved by \(who(request.approver)). The result is in the thread.".unlessPlain(markdown)
         case .failed:
@@ -104,10 +107,11 @@ public enum ApprovalMessage {
     }
 }
 
-/// " in 1.2 s" for a finished request.
+/// " in 1.2 s (whole run)" for a finished request: from the claim to the stored outcome. The thread reply names the
+/// statements' own time beside it.
 private func took(_ request: RequestDetails) -> String {
-    guard let started = request.executionStartedAt, let finished = request.executionFinishedAt else { return "" }
-    return " in " + ResultMessage.duration(Int(finished.timeIntervalSince(started) * 1000))
+    guard let whole = ResultMessage.wholeRunMilliseconds(request) else { return "" }
+    return " in " + ResultMessage.duration(whole) + " (whole run)"
 }
 
 extension String {

@@ -64,6 +64,45 @@ enum Blocks {
         return "```\(safe.prefix(room))…```" + suffix
     }
 
+    /// A count as people read it, whatever the server's locale: 50,000.
+    static func count(_ number: Int) -> String {
+        let digits = String(number.magnitude)
+        let grouped = digits.reversed().enumerated().map { $0.offset > 0 && $0.offset % 3 == 0 ? ",\($0.element)" : "\($0.element)" }
+        return (number < 0 ? "-" : "") + String(grouped.joined().reversed())
+    }
+
+    /// `code` whole, as code blocks of at most `each` characters: cut at a line end where one is in the block's
+    /// second half, never inside a character escaped for mrkdwn (`&amp;`), with ``` broken as in `codeBlock`.
+    static func codeBlocks(_ code: String, each limit: Int) -> [String] {
+        var units: [String] = []
+        var backticks = 0
+        for character in code {
+            backticks = character == "`" ? backticks + 1 : 0
+            units.append(backticks == 3 ? "\u{200B}`" : escape(String(character)))
+            if backticks == 3 { backticks = 1 }
+        }
+        let room = limit - 6
+        var parts: [String] = []
+        var current: [String] = []
+        var length = 0
+        for unit in units {
+            if length + unit.count > room {
+                var carried: [String] = []
+                if let newline = current.lastIndex(of: "\n"), newline >= current.count / 2 {
+                    carried = Array(current[(newline + 1)...])
+                    current = Array(current[...newline])
+                }
+                parts.append(current.joined())
+                current = carried
+                length = carried.map(\.count).reduce(0, +)
+            }
+            current.append(unit)
+            length += unit.count
+        }
+        parts.append(current.joined())
+        return parts.map { "```\($0)```" }
+    }
+
     /// A user mention, or the plain name when there is no Slack id.
     static func mention(_ slackID: String?, name: String) -> String {
         slackID.map { "<@\($0)>" } ?? escape(name)

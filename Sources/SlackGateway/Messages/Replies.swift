@@ -45,11 +45,21 @@ public enum Replies {
             + "You will get a direct message when it is decided. `/query status \(submitted.id)` shows where it stands."
     }
 
-    /// `/query status`: the request's facts and state, without buttons.
+    /// `/query status`: the request's facts and state, without buttons, and the whole query: where the approval
+    /// message shortens it, here it continues over as many code blocks as it needs. The longest query QueryGate
+    /// takes (`NewRequest.maximumQueryLength`, 20,000 characters, at most 80,000 once escaped) needs 27 of them, so
+    /// it always fits Slack's 50 blocks and no file is needed.
     public static func status(_ request: RequestDetails) -> [JSONValue] {
         var blocks = ApprovalMessage.render(request).blocks
         if request.status == .pending { blocks.removeLast() }
-        return blocks
+        let heading = "*\(request.submissionType == .script ? "Script" : "Query")*"
+        guard let index = blocks.firstIndex(where: { $0["text"]?["text"]?.stringValue?.hasPrefix(heading + "\n") == true }) else { return blocks }
+        let parts = Blocks.codeBlocks(request.queryText, each: Blocks.maximumSectionText - heading.count - 40)
+        let sections = parts.enumerated().map { number, code in
+            Blocks.section(heading + (parts.count > 1 ? " (part \(number + 1) of \(parts.count))" : "") + "\n" + code)
+        }
+        blocks.replaceSubrange(index...index, with: sections)
+        return Array(blocks.prefix(Blocks.maximumBlocks))
     }
 
     /// `/query list`: one line per request, newest first.
@@ -83,8 +93,15 @@ public enum Replies {
         let channel = link.map { " (<\($0)|open it>)" } ?? request.slackChannelID.map { " in <#\($0)>" } ?? ""
         switch event {
         case .approved:
-            return "✅ Your request *#\(request.id)* on `\(request.target)` was approved by \(request.approver?.name ?? "an approver"). "
-                + "It runs next; the result will appear in the approval thread\(channel)."
+            // Rendered when delivered, which may be after the run: say where the request stands now.
+            let now: String
+            switch request.status {
+            case .executing: now = "It is running now; the result will appear in the approval thread\(channel)."
+            case .completed: now = "It has already run and completed; the result is in the approval thread\(channel)."
+            case .failed: now = "It has already run and failed; the error is in the approval thread\(channel)."
+            default: now = "It runs next; the result will appear in the approval thread\(channel)."
+            }
+            return "✅ Your request *#\(request.id)* on `\(request.target)` was approved by \(request.approver?.name ?? "an approver"). " + now
         case .rejected:
             return "❌ Your request *#\(request.id)* on `\(request.target)` was rejected by \(request.rejecter?.name ?? "an approver"): "
                 + Blocks.escape(request.rejectionReason ?? "")

@@ -14,34 +14,83 @@ public enum ResultMessage {
 
     static func completed(_ request: RequestDetails, _ result: ExecutionResult) -> (text: String, blocks: [JSONValue]) {
         let commands = result.statements.map { "`\(Blocks.escape($0.command))`" }.joined(separator: " · ")
-        let headline = "✅ *Request #\(request.id) completed* in \(duration(result.milliseconds)): \(commands)"
+        let timing = timing(request, statementMilliseconds: result.milliseconds)
+        let headline = "✅ *Request #\(request.id) completed* (\(timing)): \(commands)"
         var blocks = [Blocks.section(headline)]
+        var text = "Request #\(request.id) completed (\(timing))"
         if let preview = result.preview {
             let table = previewTable(preview, databaseType: request.databaseType)
-            blocks.append(Blocks.section("```\(table.text)```"))
+            // The monospace preview is the notification text in any case, and the blocks' preview when the native
+            // table (PostgreSQL) or the whole documents (MongoDB) do not fit.
+            text += "\n```\(table.text)```"
+            let shown: (rows: Int, columns: Int)
+            if request.databaseType == .mongodb, preview.rowsKept == preview.rows.count, let documents = DocumentPreview.sections(preview) {
+                blocks.append(contentsOf: documents.map(Blocks.section))
+                shown = (preview.rows.count, preview.columns.count)
+            } else if request.databaseType == .postgresql, let native = TableBlock.render(preview) {
+                blocks.append(native)
+                shown = (preview.rows.count, preview.columns.count)
+            } else {
+                blocks.append(Blocks.section("```\(table.text)```"))
+                shown = (table.rows, table.columns)
+            }
             var notes: [String] = []
-            let hiddenRows = preview.totalRows - table.rows
-            if hiddenRows > 0 { notes.append("\(preview.totalRows) rows, \(table.rows) shown") }
-            if table.columns < preview.columns.count { notes.append("\(preview.columns.count - table.columns) of \(preview.columns.count) columns not shown") }
-            if preview.isTruncated { notes.append("only the first \(preview.rowsKept) rows were kept (QueryGate's limit)") }
+            if preview.totalRows > shown.rows { notes.append("\(Blocks.count(preview.totalRows)) rows, \(Blocks.count(shown.rows)) shown") }
+            if shown.columns < preview.columns.count { notes.append("\(preview.columns.count - shown.columns) of \(preview.columns.count) columns not shown") }
+            if preview.isTruncated {
+                notes.append("QueryGate kept only the first \(Blocks.count(preview.rowsKept)) rows (its row or size limit)")
+            }
             if result.exportBytes != nil, !showsWhole(preview, databaseType: request.databaseType) {
-                notes.append("the full result is attached as \(request.databaseType.exportFormat.label)")
+                notes.append("\(exportedRows(preview)) attached as \(request.databaseType.exportFormat.label)")
             }
             if !notes.isEmpty { blocks.append(Blocks.context(notes.joined(separator: "; ") + ".")) }
         }
         if !result.notices.isEmpty {
             blocks.append(Blocks.context(Blocks.escape(result.notices.prefix(5).joined(separator: "\n"))))
         }
-        return ("Request #\(request.id) completed in \(duration(result.milliseconds))", blocks)
+        return (text, blocks)
+    }
+
+    /// What an export holds: "the full result is", or "the first 1,000 of 50,000 rows are" when the cap cut it.
+    public static func exportedRows(_ preview: ExecutionResult.Preview?) -> String {
+        guard let preview else { return "the full result is" }
+        return preview.isTruncated
+            ? "the first \(Blocks.count(preview.rowsKept)) of \(Blocks.count(preview.totalRows)) rows are"
+            : "the full result (\(Blocks.count(preview.rowsKept)) rows) is"
+    }
+
+    /// The comment on the uploaded files: what they hold, in the words of the thread's note.
+    public static func uploadComment(_ id: Int, preview: ExecutionResult.Preview?, formats: String) -> String {
+        let holds = exportedRows(preview)
+        return "Request #\(id): \(holds.prefix(1).uppercased() + holds.dropFirst()) in these files (\(formats))."
+    }
+
+    /// The two durations, named: the statements' own time (what the engine measured) and the whole run (claim to
+    /// stored result, connecting and storing included), which is what the approval message shows.
+    static func timing(_ request: RequestDetails, statementMilliseconds: Int) -> String {
+        let statements = "statement time \(duration(statementMilliseconds))"
+        guard let whole = wholeRunMilliseconds(request) else { return statements }
+        return statements + ", whole run \(duration(whole))"
+    }
+
+    /// From the claim to the stored outcome.
+    static func wholeRunMilliseconds(_ request: RequestDetails) -> Int? {
+        guard let started = request.executionStartedAt, let finished = request.executionFinishedAt else { return nil }
+        return Int(finished.timeIntervalSince(started) * 1000)
     }
 
     /// Whether the thread reply shows every row kept, whole (no row left out, no value cut). When it does not,
     /// the executor keeps the full result for upload beside it.
     public static func showsWhole(_ preview: ExecutionResult.Preview, databaseType: DatabaseType) -> Bool {
-        let table = previewTable(preview, databaseType: databaseType)
-        let width = databaseType == .mongodb ? ResultTable.maximumLineWidth : ResultTable.maximumColumnWidth
-        return preview.rowsKept == preview.rows.count && table.rows == preview.rows.count && table.columns == preview.columns.count
-            && !preview.rows.contains { $0.contains { ($0?.count ?? 0) > width } }
+        guard preview.rowsKept == preview.rows.count else { return false }
+        switch databaseType {
+        case .mongodb: return DocumentPreview.sections(preview) != nil
+        case .postgresql:
+            if TableBlock.render(preview) != nil { return true }
+            let table = previewTable(preview, databaseType: databaseType)
+            return table.rows == preview.rows.count && table.columns == preview.columns.count
+                && !preview.rows.contains { $0.contains { ($0?.count ?? 0) > ResultTable.maximumColumnWidth } }
+        }
     }
 
     /// MongoDB documents read best whole, one per line; PostgreSQL rows as psql's table.
@@ -52,7 +101,7 @@ public enum ResultMessage {
     }
 
     static func failed(_ request: RequestDetails, _ failure: ExecutionFailure) -> (text: String, blocks: [JSONValue]) {
-        let after = failure.milliseconds.map { " after \(duration($0))" } ?? ""
+        let after = failure.milliseconds.map { " (\(timing(request, statementMilliseconds: $0)))" } ?? ""
         let codeLabel = request.databaseType == .mongodb ? "code" : "SQLSTATE"
         var error = "ERROR: \(failure.message)" + (failure.sqlState.map { " (\(codeLabel) \($0))" } ?? "")
         if let position = failure.position, let pointer = pointer(into: request.queryText, at: position) { error += "\n" + pointer }
@@ -80,6 +129,12 @@ public enum ResultMessage {
         let prefix = "LINE \(lineNumber): "
         guard line.count <= 200 else { return nil }
         return prefix + line + "\n" + String(repeating: " ", count: prefix.count + (position - 1 - lineStart)) + "^"
+    }
+
+    /// A running time in whole seconds: "8 s", "2 min 05 s".
+    static func elapsed(_ seconds: TimeInterval) -> String {
+        let whole = max(0, Int(seconds))
+        return whole < 60 ? "\(whole) s" : String(format: "%d min %02d s", whole / 60, whole % 60)
     }
 
     static func duration(_ milliseconds: Int) -> String {

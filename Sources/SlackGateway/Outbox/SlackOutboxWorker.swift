@@ -236,11 +236,11 @@ public struct SlackOutboxWorker: Service {
             uploaded.append(["id": .string(fileID), "title": .string("Request #\(request.id): \(request.target) (\(file.format.label))")])
         }
 
-        let rows = (request.outcome.flatMap { if case .completed(let result) = $0 { result.preview?.rowsKept } else { nil } }).map { "\($0) rows" } ?? "rows"
+        let preview = request.outcome.flatMap { if case .completed(let result) = $0 { result.preview } else { nil } }
         let formats = files.map(\.format.label).joined(separator: " and ")
         let shared = await slack.call("files.completeUploadExternal", [
             "files": .array(uploaded), "channel_id": .string(channel), "thread_ts": .string(ts),
-            "initial_comment": .string("The full result of request #\(request.id) (\(rows), \(formats))."),
+            "initial_comment": .string(ResultMessage.uploadComment(request.id, preview: preview, formats: formats)),
         ])
         guard shared.reply != nil else { return result(of: shared, attempts: message.attempts, method: "files.completeUploadExternal") }
         do {
