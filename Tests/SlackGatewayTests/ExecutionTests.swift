@@ -33,10 +33,12 @@ struct ExecutionTests {
     }
 
     static func executor(_ slack: AppHarness, _ target: TestDatabase, id: String = "test-executor", lease: Duration = .seconds(30),
-                         limits: ExecutionLimits = ExecutionLimits(), credentials: [String: String]? = nil) -> RequestExecutor {
+                         limits: ExecutionLimits = ExecutionLimits(), credentials: [String: String]? = nil,
+                         progress: Duration = .seconds(15)) -> RequestExecutor {
         var settings = RequestExecutor.Settings()
         settings.executorID = id
         settings.lease = lease
+        settings.progressInterval = progress
         settings.pollInterval = .milliseconds(50)
         settings.credentials = credentials ?? [
             "PG_INSTANCE_1_HOST": target.server.host, "PG_INSTANCE_1_PORT": String(target.server.port),
@@ -72,20 +74,29 @@ struct ExecutionTests {
             #expect(reply["thread_ts"]?.stringValue == "1732460000.000101")
             #expect(reply["channel"]?.stringValue == "C0PAYMENTS")
             let words = reply["blocks"]?.allText ?? ""
-            #expect(words.contains("✅ *Request #\(id) completed* in "))
+            #expect(words.contains("✅ *Request #\(id) completed* (statement time "))
+            #expect(words.contains(" ms, whole run "))
             #expect(words.contains("`SELECT 3`"))
-            #expect(words.contains("""
+            // Slack's own table, numbers to the right; the monospace preview is the notification text.
+            let table = try #require(reply["blocks"]?.arrayValue?.first { $0["type"]?.stringValue == "table" })
+            let cells = table["rows"]?.arrayValue?.map { $0.arrayValue?.compactMap { $0["text"]?.stringValue } ?? [] }
+            #expect(cells == [["id", "email", "phone"], ["1", "customer1@example.com", "''"], ["2", "customer2@example.com", "+49 30 000002"],
+                              ["3", "customer3@example.com", "+49 30 000003"]])
+            #expect(table["column_settings"]?.arrayValue?.map { $0["align"]?.stringValue } == ["right", "left", "left"])
+            #expect(reply["text"]?.stringValue?.contains("""
                 ```id | email                 | phone
                 ---+-----------------------+--------------
                 1  | customer1@example.com |
                 2  | customer2@example.com | +49 30 000002
                 3  | customer3@example.com | +49 30 000003```
-                """))
+                """) == true)
+            #expect(await slack.fake.recorder.violations.isEmpty)
             #expect(await slack.fake.recorder.successful("files.completeUploadExternal").isEmpty)
 
             let updates = await slack.fake.recorder.successful("chat.update").map { $0.arguments["blocks"]?.allText ?? "" }
             // Updates render the state at delivery: delivered after the run, they skip "running".
             #expect(updates.last?.contains("*Completed* in ") == true)
+            #expect(updates.last?.contains(" (whole run), approved by") == true)
             #expect(updates.last?.contains("The result is in the thread.") == true)
             let dm = try #require(await slack.fake.recorder.successful("chat.postMessage").last?.arguments["text"]?.stringValue)
             #expect(dm.hasPrefix("✅ Your request *#\(id)* on `pg-main/\(target.name)` completed."))
@@ -126,8 +137,81 @@ struct ExecutionTests {
             #expect(try await slack.store.exports(of: id).isEmpty, "the export was kept after the upload")
 
             let words = await Self.threadReplies(slack).first?["blocks"]?.allText ?? ""
-            #expect(words.contains("1000 rows, "))
-            #expect(words.contains("the full result is attached as CSV"))
+            #expect(words.contains("1,000 rows, 20 shown"))
+            #expect(words.contains("the full result (1,000 rows) is attached as CSV"))
+            #expect(complete["initial_comment"]?.stringValue == "Request #\(id): The full result (1,000 rows) is in these files (CSV).")
+        }
+    }
+
+    /// With the row cap in force, the thread, the upload and the file say how much of the result was kept.
+    @Test func theRowCapSaysTheFirstRowsOfHowMany() async throws {
+        try await Self.run { slack, target in
+            let id = try await Self.submitAndApprove(slack, target, "SELECT g FROM generate_series(1, 5000) AS g")
+            try await Self.executor(slack, target, limits: ExecutionLimits(maxRows: 100)).runNext()
+            try await slack.deliverOutbox()
+            let words = await Self.threadReplies(slack).first?["blocks"]?.allText ?? ""
+            #expect(words.contains("5,000 rows, 20 shown"))
+            #expect(words.contains("QueryGate kept only the first 100 rows"))
+            #expect(words.contains("the first 100 of 5,000 rows are attached as CSV"))
+            #expect(!words.contains("full result"))
+            let complete = try #require(await slack.fake.recorder.successful("files.completeUploadExternal").first?.arguments)
+            #expect(complete["initial_comment"]?.stringValue == "Request #\(id): The first 100 of 5,000 rows are in these files (CSV).")
+            let fileID = try #require(complete["files"]?.arrayValue?.first?["id"]?.stringValue)
+            let lines = String(decoding: await slack.fake.recorder.uploads[fileID] ?? [], as: UTF8.self).components(separatedBy: "\r\n").dropLast()
+            #expect(lines.count == 101)
+        }
+    }
+
+    /// QueryGate's own `statement_timeout` is named, with its value, in the thread and the direct message.
+    @Test(.timeLimit(.minutes(1)))
+    func aRunEndedByQueryGatesTimeLimitSaysSo() async throws {
+        try await Self.run { slack, target in
+            let id = try await Self.submitAndApprove(slack, target, "SELECT pg_sleep(20)")
+            try await Self.executor(slack, target, limits: ExecutionLimits(statementTimeout: .milliseconds(300))).runNext()
+            #expect(try await slack.status(of: id) == .failed)
+            try await slack.deliverOutbox()
+            let words = await Self.threadReplies(slack).first?["blocks"]?.allText ?? ""
+            let plainly = "QueryGate's time limit ended it: it ran longer than QUERYGATE_STATEMENT_TIMEOUT (300 ms), "
+                + "so the statement was cancelled and the transaction rolled back"
+            #expect(words.contains("ERROR: \(plainly) (SQLSTATE 57014)"))
+            #expect(words.contains("Nothing of it was applied."))
+            #expect(words.contains("DETAIL: the database said: canceling statement due to statement timeout"))
+            let messages = await slack.fake.recorder.successful("chat.postMessage").map(\.arguments)
+            let dm = messages.compactMap { $0["text"]?.stringValue }.first { $0.hasPrefix("⚠️ Your request") } ?? ""
+            #expect(dm.contains(plainly), "\(dm)")
+        }
+    }
+
+    /// While a request runs, its approval message says for how long, through outbox rows that do not pile up while
+    /// Slack has not taken the last one.
+    @Test(.timeLimit(.minutes(1)))
+    func aLongRunShowsHowLongItHasRunAndItsUpdatesDoNotPileUp() async throws {
+        try await Self.run { slack, target in
+            let id = try await Self.submitAndApprove(slack, target, "SELECT pg_sleep(6)")
+            try await slack.deliverOutbox()
+            let executor = Self.executor(slack, target, progress: .milliseconds(200))
+            let running = Task { try await executor.runNext() }
+            let progressRows = "SELECT count(*)::text FROM slack_notifications WHERE request_id = \(id) AND payload->>'progress' = 'running'"
+            try await Task.sleep(for: .milliseconds(400))
+            try await slack.deliverOutbox()  // the update queued at the claim
+            try await Task.sleep(for: .milliseconds(1400))
+            // Some seven ticks since, one row: the undelivered update stands for the rest.
+            #expect(try await Rows.strings(progressRows, in: slack.database) == ["1"])
+            try await slack.deliverOutbox()
+            let update = await slack.fake.recorder.successful("chat.update").last?.arguments["blocks"]?.allText ?? ""
+            #expect(update.contains(/\*Running\* for [1-5] s since <!date\^/), "\(update)")
+            #expect(!update.contains("request.approve"))
+            // Delivered, it makes room for the next one.
+            var rows = 1
+            for _ in 0..<20 where rows == 1 {
+                try await Task.sleep(for: .milliseconds(100))
+                rows = Int(try await Rows.strings(progressRows, in: slack.database).first ?? "") ?? 0
+            }
+            #expect(rows == 2)
+            #expect(try await running.value == id)
+            try await slack.deliverOutbox()
+            let last = await slack.fake.recorder.successful("chat.update").last?.arguments["blocks"]?.allText ?? ""
+            #expect(last.contains("*Completed* in "))
         }
     }
 
@@ -138,7 +222,7 @@ struct ExecutionTests {
             #expect(try await slack.status(of: id) == .failed)
             try await slack.deliverOutbox()
             let words = await Self.threadReplies(slack).first?["blocks"]?.allText ?? ""
-            #expect(words.contains("⚠️ *Request #\(id) failed* after "))
+            #expect(words.contains("⚠️ *Request #\(id) failed* (statement time "))
             #expect(words.contains("Nothing of it was applied."))
             #expect(words.contains("```ERROR: column \"emial\" does not exist (SQLSTATE 42703)\nLINE 2:        emial\n               ^"))
             #expect(words.contains("HINT: Perhaps you meant to reference the column \"customers.email\"."))

@@ -79,6 +79,33 @@ extension PortalStore {
         ).decode(Int.self).first { _ in true } != nil
     }
 
+    /// Queues an update of a running request's approval message, so that it shows how long the run has lasted
+    /// (it renders "running for 45 s" when delivered). Coalesced: nothing is queued while an earlier update of this
+    /// request is still undelivered, so a slow or rate-limiting Slack gets one row per request, not a pile.
+    ///
+    /// - Returns: whether a row was queued.
+    @discardableResult
+    public func enqueueProgressUpdate(requestID: Int) async throws -> Bool {
+        try await transaction { [logger] connection in
+            let queued = try await connection.query(
+                """
+                INSERT INTO slack_notifications (request_id, notification_type, recipient, parent_id, payload)
+                SELECT a.request_id, 'approval_update', a.recipient, a.id, '{"progress": "running"}'::jsonb
+                FROM slack_notifications a JOIN query_requests r ON r.id = a.request_id
+                WHERE a.request_id = \(requestID) AND a.notification_type = 'approval_request' AND r.status = 'executing'
+                  AND NOT EXISTS (
+                      SELECT 1 FROM slack_notifications u
+                      WHERE u.request_id = \(requestID) AND u.notification_type = 'approval_update' AND u.status = 'pending')
+                ORDER BY a.id LIMIT 1
+                RETURNING id
+                """,
+                logger: logger
+            ).decode(Int.self).first { _ in true } != nil
+            if queued { try await connection.query("SELECT pg_notify(\(Self.outboxChannel), '')", logger: logger) }
+            return queued
+        }
+    }
+
     /// Records how the request ended, with its audit row, the approval message's update, the reply in its thread,
     /// the exports to upload (the full result, one file per format) and the requester's direct message, in one
     /// transaction.

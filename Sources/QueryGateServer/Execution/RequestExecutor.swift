@@ -30,6 +30,10 @@ public struct RequestExecutor: Service {
         public var concurrency = 2
         /// Where result exports are written before they are stored.
         public var spoolDirectory = FileManager.default.temporaryDirectory
+        /// How often a running request's approval message is updated with how long it has run. Slack allows about
+        /// 50 `chat.update` calls a minute (Tier 3); one per running request every 15 s stays well within it, and the
+        /// updates are coalesced (`PortalStore.enqueueProgressUpdate`).
+        public var progressInterval: Duration = .seconds(15)
         /// The environment that target credentials are read from (PG_INSTANCE_1_HOST…).
         public var credentials: [String: String] = [:]
 
@@ -138,6 +142,7 @@ public struct RequestExecutor: Service {
         let end = await withTaskGroup(of: RunEnd?.self) { [logger] group in
             group.addTask { .finished(await run(claimed, exportURL: exportURL)) }
             group.addTask { await holdLease(of: claimed.id, logger: logger) }
+            group.addTask { await reportProgress(of: claimed.id, logger: logger) }
             let first = await group.next() ?? nil
             group.cancelAll()
             return first
@@ -179,6 +184,23 @@ public struct RequestExecutor: Service {
                 logger.warning("could not renew the request's lease", metadata: ["error": "\(PortalStore.errorDescription(error))"])
                 if renewed.duration(to: .now) >= settings.lease * 2 / 3 { return .leaseLost }
                 pause = min(settings.lease / 10, .milliseconds(500))
+            }
+        }
+        return nil
+    }
+
+    /// Queues an approval-message update every `progressInterval` until cancelled (it then returns nil, and never
+    /// before: the first child to end decides the run). A failure is logged and the next tick tries again.
+    private func reportProgress(of id: Int, logger: Logger) async -> RunEnd? {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: settings.progressInterval)
+            if Task.isCancelled { break }
+            do {
+                _ = try await withDeadline(settings.portalDeadline, "queueing a progress update") { [store] in
+                    try await store.enqueueProgressUpdate(requestID: id)
+                }
+            } catch {
+                logger.warning("could not queue a progress update", metadata: ["error": "\(PortalStore.errorDescription(error))"])
             }
         }
         return nil
