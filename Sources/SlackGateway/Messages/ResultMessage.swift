@@ -1,8 +1,9 @@
 import Foundation
 import QueryGateCore
 
-/// The reply in the approval message's thread once a request has run: the outcome, what each statement did, a
-/// preview of the rows as an aligned table that fits Slack's limits, and the error as the database gave it.
+/// The reply in the approval message's thread once a request has run: the outcome with both durations, what each
+/// statement did, a preview of the rows (Slack's `table` block where it fits, MongoDB documents whole where they
+/// fit, else an aligned monospace table, which is also the notification text), and the error as the database gave it.
 public enum ResultMessage {
     public static func render(_ request: RequestDetails) -> (text: String, blocks: [JSONValue]) {
         switch request.outcome {
