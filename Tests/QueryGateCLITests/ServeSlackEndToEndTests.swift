@@ -84,8 +84,11 @@ struct ServeSlackEndToEndTests {
                     reply = await fake.recorder.successful("chat.postMessage").map(\.arguments).first { $0["thread_ts"] != nil }
                     try await Task.sleep(for: .milliseconds(100))
                 }
-                let words = reply?["blocks"]?.allText ?? ""
-                #expect(words.contains("customers\n---------\n200"), "\(words)\n\(process.output)")
+                // The count in Slack's table, and as the monospace preview in the notification text.
+                let table = reply?["blocks"]?.arrayValue?.first { $0["type"]?.stringValue == "table" }
+                let cells = table?["rows"]?.arrayValue?.map { $0.arrayValue?.compactMap { $0["text"]?.stringValue } ?? [] }
+                #expect(cells == [["customers"], ["200"]], "\(reply?["blocks"]?.allText ?? "")\n\(process.output)")
+                #expect(reply?["text"]?.stringValue?.contains("customers\n---------\n200") == true)
                 #expect(posted.first?.arguments["text"]?.stringValue?.hasPrefix("Query request #1 from Dev") == true)
                 #expect(process.output.contains("refused a Slack request"))
                 #expect(process.output.contains("signature does not match the body"))

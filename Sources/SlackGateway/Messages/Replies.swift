@@ -47,7 +47,7 @@ public enum Replies {
 
     /// `/query status`: the request's facts and state, without buttons, and the whole query: where the approval
     /// message shortens it, here it continues over as many code blocks as it needs. The longest query QueryGate
-    /// takes (`NewRequest.maximumQueryLength`, 20,000 characters, at most 80,000 once escaped) needs 27 of them, so
+    /// takes (`NewRequest.maximumQueryLength`, 20,000 characters, at most 80,000 once escaped) needs 28 of them, so
     /// it always fits Slack's 50 blocks and no file is needed.
     public static func status(_ request: RequestDetails) -> [JSONValue] {
         var blocks = ApprovalMessage.render(request).blocks
