@@ -24,7 +24,12 @@ public struct TestDatabase: Sendable {
     /// Runs `body` with a fresh, migrated portal database.
     public static func withMigrated<Result: Sendable>(_ body: @Sendable (TestDatabase) async throws -> Result) async throws -> Result {
         let server = try TestServer.fromEnvironment()
-        let template = try await TemplateRegistry.shared.migratedTemplate(on: server)
+        let template: String
+        do {
+            template = try await TemplateRegistry.shared.migratedTemplate(on: server)
+        } catch {
+            throw HarnessError("could not build the migrated template: \(PortalStore.errorDescription(error))")
+        }
         return try await withDatabase(on: server, template: template, body)
     }
 
@@ -46,9 +51,14 @@ public struct TestDatabase: Sendable {
         on server: TestServer, template: String, _ body: @Sendable (TestDatabase) async throws -> Result
     ) async throws -> Result {
         let name = "qg_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        try await server.maintenance { connection, logger in
-            // Identifiers cannot be bound; both names are generated here, never user input.
-            try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(template)"), logger: logger)
+        do {
+            try await server.maintenance { connection, logger in
+                // Identifiers cannot be bound; both names are generated here, never user input.
+                try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(template)"), logger: logger)
+            }
+        } catch {
+            // postgres-nio's own description hides the server's message.
+            throw HarnessError("could not create the test database: \(PortalStore.errorDescription(error))")
         }
         let logger = server.logger
         do {
@@ -151,7 +161,13 @@ actor TemplateRegistry {
         if let building { return try await building.value }
         let task = Task { try await Self.build(on: server) }
         building = task
-        return try await task.value
+        do {
+            return try await task.value
+        } catch {
+            // A failed build is not kept: the next test tries again rather than every later test failing with it.
+            building = nil
+            throw error
+        }
     }
 
     private static func build(on server: TestServer) async throws -> String {
