@@ -1,4 +1,4 @@
--- The consolidated portal schema for fresh installs: 001 to 007 in one file, as the seed describes.
+-- The consolidated portal schema for fresh installs: 001 to 008 in one file, as the seed describes.
 --
 --     psql -v ON_ERROR_STOP=1 -d portal_db -f Migrations/portal_db_schema.sql
 --
@@ -67,7 +67,11 @@ CREATE TABLE IF NOT EXISTS databases (
     CONSTRAINT databases_instance_name_key UNIQUE (instance_id, name),
     -- `manual` rows were added by an administrator and survive a sync; `synced` rows come from the instance.
     source       TEXT NOT NULL DEFAULT 'manual' CHECK (source IN ('manual', 'synced')),
-    last_seen_at TIMESTAMPTZ
+    last_seen_at TIMESTAMPTZ,
+    -- From 008: set while a sync finds the database gone from its server (it is then inactive); NULL with
+    -- is_active false means an administrator disabled it, which no sync undoes.
+    missing_since TIMESTAMPTZ,
+    CONSTRAINT databases_missing_is_inactive CHECK (missing_since IS NULL OR NOT is_active)
 );
 
 CREATE TABLE IF NOT EXISTS query_requests (
@@ -162,13 +166,15 @@ CREATE INDEX IF NOT EXISTS audit_logs_entity_idx ON audit_logs (entity_type, ent
 CREATE INDEX IF NOT EXISTS audit_logs_actor_idx ON audit_logs (actor_user_id);
 
 -- From 002: hybrid sync tables.
--- A pattern (SQL LIKE syntax) of database names to skip when syncing. instance_id NULL means every instance.
+-- A pattern of database names to skip when syncing (its `kind`: exact, prefix or regex). instance_id NULL means every instance.
 CREATE TABLE IF NOT EXISTS database_blacklist (
     id          BIGSERIAL PRIMARY KEY,
     instance_id BIGINT REFERENCES database_instances (id) ON DELETE CASCADE,
     pattern     TEXT NOT NULL CHECK (length(pattern) > 0),
     reason      TEXT,
-    created_at  TIMESTAMPTZ NOT NULL DEFAULT now()
+    created_at  TIMESTAMPTZ NOT NULL DEFAULT now(),
+    -- From 008: how `pattern` matches a name (regex: POSIX, as PostgreSQL's `~`).
+    kind        TEXT NOT NULL DEFAULT 'exact' CHECK (kind IN ('exact', 'prefix', 'regex'))
 );
 -- One row per (scope, pattern); COALESCE because NULL (every instance) must collide with itself.
 CREATE UNIQUE INDEX IF NOT EXISTS database_blacklist_scope_pattern_key
@@ -181,7 +187,8 @@ INSERT INTO database_blacklist (instance_id, pattern, reason) VALUES
     (NULL, 'postgres', 'PostgreSQL maintenance database'),
     (NULL, 'admin', 'MongoDB system database'),
     (NULL, 'local', 'MongoDB system database'),
-    (NULL, 'config', 'MongoDB system database')
+    (NULL, 'config', 'MongoDB system database'),
+    (NULL, 'rdsadmin', 'Amazon RDS administration database')
 ON CONFLICT DO NOTHING;
 
 CREATE TABLE IF NOT EXISTS database_sync_history (
@@ -194,7 +201,14 @@ CREATE TABLE IF NOT EXISTS database_sync_history (
     error_message     TEXT,
     triggered_by      BIGINT REFERENCES users (id) ON DELETE SET NULL,
     started_at        TIMESTAMPTZ NOT NULL DEFAULT now(),
-    finished_at       TIMESTAMPTZ
+    finished_at       TIMESTAMPTZ,
+    -- From 008. databases_removed stays 0: a sync never deletes, it marks missing.
+    databases_reactivated    INTEGER NOT NULL DEFAULT 0,
+    databases_marked_missing INTEGER NOT NULL DEFAULT 0,
+    databases_skipped        INTEGER NOT NULL DEFAULT 0,
+    triggered_via            TEXT NOT NULL DEFAULT 'cli'
+        CHECK (triggered_via IN ('startup', 'schedule', 'cli', 'api', 'slack')),
+    triggered_by_label       TEXT
 );
 CREATE INDEX IF NOT EXISTS database_sync_history_instance_idx
     ON database_sync_history (instance_id, started_at DESC);

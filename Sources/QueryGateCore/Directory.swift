@@ -1,3 +1,5 @@
+import Foundation
+
 /// The people, teams and databases QueryGate knows: what the administration commands create and list.
 
 public struct Pod: Sendable, Equatable {
@@ -128,8 +130,13 @@ public struct DatabaseInstance: Sendable, Equatable {
     public let description: String?
     public let isActive: Bool
     public let databaseCount: Int
+    /// When the last sync of this instance ended (`nil`: never synced), how, and the counts of its history row.
+    public let lastSyncAt: Date?
+    public let lastSyncStatus: String?
+    public let lastSyncCounts: SyncCounts?
 
-    public init(id: Int, name: String, type: DatabaseType, credentials: InstanceCredentials?, description: String?, isActive: Bool, databaseCount: Int) {
+    public init(id: Int, name: String, type: DatabaseType, credentials: InstanceCredentials?, description: String?, isActive: Bool, databaseCount: Int,
+                lastSyncAt: Date? = nil, lastSyncStatus: String? = nil, lastSyncCounts: SyncCounts? = nil) {
         self.id = id
         self.name = name
         self.type = type
@@ -137,6 +144,9 @@ public struct DatabaseInstance: Sendable, Equatable {
         self.description = description
         self.isActive = isActive
         self.databaseCount = databaseCount
+        self.lastSyncAt = lastSyncAt
+        self.lastSyncStatus = lastSyncStatus
+        self.lastSyncCounts = lastSyncCounts
     }
 }
 
@@ -163,8 +173,11 @@ public struct TargetDatabase: Sendable, Equatable {
     public let description: String?
     public let source: String
     public let isActive: Bool
+    /// A sync found it gone from its server (it is then inactive); `false` for one disabled by hand.
+    public let isMissing: Bool
 
-    public init(id: Int, instanceName: String, instanceType: DatabaseType, name: String, description: String?, source: String, isActive: Bool) {
+    public init(id: Int, instanceName: String, instanceType: DatabaseType, name: String, description: String?, source: String, isActive: Bool,
+                isMissing: Bool = false) {
         self.id = id
         self.instanceName = instanceName
         self.instanceType = instanceType
@@ -172,6 +185,7 @@ public struct TargetDatabase: Sendable, Equatable {
         self.description = description
         self.source = source
         self.isActive = isActive
+        self.isMissing = isMissing
     }
 
     public var path: String { "\(instanceName)/\(name)" }

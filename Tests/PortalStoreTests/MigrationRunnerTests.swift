@@ -40,7 +40,7 @@ struct MigrationRunnerTests {
             let recorded = try await Catalog.strings("SELECT version || ':' || checksum FROM querygate_migrations ORDER BY version", on: database.client)
             #expect(recorded == migrations.map { "\($0.version):\($0.checksum)" })
             let blacklist = try await Catalog.strings("SELECT pattern FROM database_blacklist ORDER BY pattern", on: database.client)
-            #expect(blacklist == ["admin", "config", "local", "postgres", "template0", "template1"])
+            #expect(blacklist == ["admin", "config", "local", "postgres", "rdsadmin", "template0", "template1"])
         }
     }
 
@@ -147,5 +147,30 @@ struct MigrationFolder {
 
     func remove() {
         try? FileManager.default.removeItem(at: url)
+    }
+}
+
+/// 008 gives the seed's LIKE-style patterns a kind that keeps their meaning.
+@Suite("Blacklist kinds migration")
+struct BlacklistKindMigrationTests {
+    @Test func likePatternsBecomePrefixesOrAnchoredRegexesAndExactNamesStayExact() async throws {
+        try await TestDatabase.withEmpty { database in
+            let migrations = try Repository.loadMigrations()
+            let runner = MigrationRunner(client: database.client, logger: database.server.logger)
+            _ = try await runner.migrate(Array(migrations.prefix(7)))
+            try await database.client.query(
+                "INSERT INTO database_blacklist (instance_id, pattern) VALUES (NULL, 'tmp%'), (NULL, 'ci_%_copy'), (NULL, 'a.b%c')")
+            _ = try await runner.migrate(migrations)
+            let rows = try await Catalog.strings(
+                "SELECT kind || ' ' || pattern FROM database_blacklist WHERE pattern NOT IN ('admin', 'config', 'local', 'postgres', 'rdsadmin', 'template0', 'template1') ORDER BY pattern COLLATE \"C\"",
+                on: database.client)
+            #expect(rows == [#"regex ^a\.b.*c$"#, "regex ^ci..*.copy$", "prefix tmp"])
+            let exact = try await Catalog.strings("SELECT DISTINCT kind FROM database_blacklist WHERE pattern = 'postgres'", on: database.client)
+            #expect(exact == ["exact"])
+            let matches = try await Catalog.strings(
+                "SELECT string_agg(n, ',' ORDER BY n) FROM unnest(ARRAY['ci_7_copy', 'cix_copy', 'ci_7_copyx']) n WHERE n ~ '^ci..*.copy$'",
+                on: database.client)
+            #expect(matches == ["ci_7_copy,cix_copy"])
+        }
     }
 }

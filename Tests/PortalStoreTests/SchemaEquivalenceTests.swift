@@ -49,7 +49,7 @@ struct SchemaEquivalenceTests {
             }
             #expect(Catalog.difference(once, try await Catalog.describe(database.client)).isEmpty)
             let blacklistRows = try await Catalog.strings("SELECT count(*)::text FROM database_blacklist", on: database.client)
-            #expect(blacklistRows == ["6"])
+            #expect(blacklistRows == ["7"])
         }
     }
 }

@@ -162,9 +162,9 @@ struct AdminCommandTests {
 
             let printed = try await querygate.run(["instances", "list"])
             #expect(printed == [
-                "NAME        TYPE        CREDENTIALS           SET HERE  DATABASES  ACTIVE",
-                "mongo-main  mongodb     MONGO_INSTANCE_1_URI  no        0          yes",
-                "pg-main     postgresql  PG_INSTANCE_1_*       yes       0          yes",
+                "NAME        TYPE        CREDENTIALS           SET HERE  DATABASES  ACTIVE  LAST SYNC  SYNC STATUS  FOUND/ADDED/BACK/MISSING",
+                "mongo-main  mongodb     MONGO_INSTANCE_1_URI  no        0          yes     never      -            -",
+                "pg-main     postgresql  PG_INSTANCE_1_*       yes       0          yes     never      -            -",
             ])
             let stored = try await Rows.strings("SELECT row_to_json(i)::text FROM database_instances i", in: database)
             #expect(!stored.joined().contains("hunter2"))
@@ -203,8 +203,8 @@ struct AdminCommandTests {
             }
             #expect(try await Rows.count("databases", in: database) == 1)
             #expect(try await querygate.run(["databases", "list"]) == [
-                "TARGET               TYPE        SOURCE  ACTIVE  DESCRIPTION",
-                "pg-main/customer_db  postgresql  manual  yes     ",
+                "TARGET               TYPE        SOURCE  ACTIVE  ON SERVER  DESCRIPTION",
+                "pg-main/customer_db  postgresql  manual  yes     -          ",
             ])
         }
     }

@@ -72,6 +72,9 @@ struct ConfigurationTests {
         (["QUERYGATE_CORS_ORIGINS": "*"], "QUERYGATE_CORS_ORIGINS"),
         (["QUERYGATE_CORS_ORIGINS": "https://portal.example.com/app"], "QUERYGATE_CORS_ORIGINS"),
         (["QUERYGATE_CORS_ORIGINS": "portal.example.com"], "QUERYGATE_CORS_ORIGINS"),
+        (["QUERYGATE_SYNC_INTERVAL": "5s"], "QUERYGATE_SYNC_INTERVAL"),
+        (["QUERYGATE_SYNC_INTERVAL": "hourly"], "QUERYGATE_SYNC_INTERVAL"),
+        (["QUERYGATE_SYNC_TIMEOUT": "0"], "QUERYGATE_SYNC_TIMEOUT"),
     ])
     func badValues(environment: [String: String], variable: String) {
         do {
@@ -146,6 +149,15 @@ struct ConfigurationTests {
             .appendingPathComponent("config/querygate.example.env")
         let configuration = try Self.load(["QUERYGATE_CONFIG_FILE": example.path])
         #expect(configuration.httpPort == 8080)
+        #expect(configuration.sync.interval == .seconds(3600))
+        #expect(configuration.sync.timeout == .seconds(30))
+    }
+
+    @Test func syncSchedulingDefaultsToHourlyAndZeroTurnsItOff() throws {
+        let defaults = try Self.load([:])
+        #expect(defaults.sync.interval == .seconds(3600) && defaults.sync.timeout == .seconds(30))
+        let off = try Self.load(["QUERYGATE_SYNC_INTERVAL": "0", "QUERYGATE_SYNC_TIMEOUT": "5s"])
+        #expect(off.sync.interval == nil && off.sync.timeout == .seconds(5))
     }
 }
 

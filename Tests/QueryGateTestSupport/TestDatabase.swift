@@ -132,7 +132,7 @@ public struct TestServer: Sendable {
         }
     }
 
-    func drop(_ database: String) async throws {
+    public func drop(_ database: String) async throws {
         try await maintenance { connection, logger in
             try await connection.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(database) WITH (FORCE)"), logger: logger)
         }

@@ -1,3 +1,4 @@
+import Foundation
 import PostgresNIO
 import QueryGateCore
 
@@ -41,21 +42,29 @@ extension PortalStore {
         let rows = try await client.query(
             """
             SELECT i.id, i.name, i.type, i.credentials_env_prefix, i.connection_string_env, i.description, i.is_active,
-                   count(d.id)
-            FROM database_instances i LEFT JOIN databases d ON d.instance_id = i.id
-            GROUP BY i.id
+                   (SELECT count(*) FROM databases d WHERE d.instance_id = i.id), i.last_sync_at, i.last_sync_status,
+                   h.databases_found, h.databases_added, h.databases_reactivated, h.databases_marked_missing, h.databases_skipped
+            FROM database_instances i
+            LEFT JOIN LATERAL (
+                SELECT * FROM database_sync_history WHERE instance_id = i.id ORDER BY started_at DESC, id DESC LIMIT 1
+            ) h ON h.status = 'succeeded'
             ORDER BY i.name
             """,
             logger: logger
         )
         var instances: [DatabaseInstance] = []
-        for try await (id, name, type, prefix, connectionStringVariable, description, isActive, count) in rows.decode(
-            (Int, String, String, String?, String?, String?, Bool, Int).self)
+        for try await (id, name, type, prefix, connectionStringVariable, description, isActive, count, syncedAt, syncStatus,
+                       found, added, reactivated, missing, skipped) in rows.decode(
+            (Int, String, String, String?, String?, String?, Bool, Int, Date?, String?, Int?, Int?, Int?, Int?, Int?).self)
         {
             let type = try DatabaseType(portalValue: type, column: "database_instances.type")
             let credentials = try? InstanceCredentials(type: type, environmentPrefix: prefix, connectionStringVariable: connectionStringVariable)
+            let counts = found.map {
+                SyncCounts(found: $0, added: added ?? 0, reactivated: reactivated ?? 0, markedMissing: missing ?? 0, skipped: skipped ?? 0)
+            }
             instances.append(DatabaseInstance(id: id, name: name, type: type, credentials: credentials, description: description,
-                                              isActive: isActive, databaseCount: count))
+                                              isActive: isActive, databaseCount: count, lastSyncAt: syncedAt, lastSyncStatus: syncStatus,
+                                              lastSyncCounts: counts))
         }
         return instances
     }
@@ -97,14 +106,14 @@ extension PortalStore {
     public func listDatabases(instance: InstanceName? = nil) async throws -> [TargetDatabase] {
         let rows = try await client.query(
             """
-            SELECT d.id, i.name, i.type, d.name, d.description, d.source, d.is_active AND i.is_active
+            SELECT d.id, i.name, i.type, d.name, d.description, d.source, d.is_active AND i.is_active, d.missing_since IS NOT NULL
             FROM databases d JOIN database_instances i ON i.id = d.instance_id
             WHERE \(instance?.rawValue)::text IS NULL OR i.name = \(instance?.rawValue)
             ORDER BY i.name, d.name
             """,
             logger: logger
         )
-        return try await Self.targetDatabases(rows)
+        return try await Self.targetDatabasesWithSyncState(rows)
     }
 
     /// Decodes rows of (id, instance name, instance type, name, description, source, active).
@@ -115,6 +124,18 @@ extension PortalStore {
         {
             databases.append(TargetDatabase(id: id, instanceName: instanceName, instanceType: try DatabaseType(portalValue: type, column: "database_instances.type"),
                                             name: name, description: description, source: source, isActive: isActive))
+        }
+        return databases
+    }
+
+    /// Decodes rows of (id, instance name, instance type, name, description, source, active, missing).
+    static func targetDatabasesWithSyncState(_ rows: PostgresRowSequence) async throws -> [TargetDatabase] {
+        var databases: [TargetDatabase] = []
+        for try await (id, instanceName, type, name, description, source, isActive, isMissing) in rows.decode(
+            (Int, String, String, String, String?, String, Bool, Bool).self)
+        {
+            databases.append(TargetDatabase(id: id, instanceName: instanceName, instanceType: try DatabaseType(portalValue: type, column: "database_instances.type"),
+                                            name: name, description: description, source: source, isActive: isActive, isMissing: isMissing))
         }
         return databases
     }

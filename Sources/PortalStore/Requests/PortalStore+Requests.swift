@@ -26,14 +26,19 @@ extension PortalStore {
         return try await transaction { connection in
             let target = try await connection.query(
                 """
-                SELECT d.id, d.is_active AND i.is_active, i.type
+                SELECT d.id, d.is_active AND i.is_active, i.type, d.missing_since IS NOT NULL
                 FROM databases d JOIN database_instances i ON i.id = d.instance_id
                 WHERE i.name = \(request.target.instance.rawValue) AND d.name = \(request.target.database.rawValue)
                 """,
                 logger: logger
-            ).decode((Int, Bool, String).self).first { _ in true }
-            guard let (databaseID, isActive, type) = target else {
+            ).decode((Int, Bool, String, Bool).self).first { _ in true }
+            guard let (databaseID, isActive, type, isMissing) = target else {
                 throw ValidationError(field: "target", "there is no database \(request.target): pick one from the list in `/query`")
+            }
+            guard !isMissing else {
+                throw ValidationError(
+                    field: "target",
+                    "\(request.target) no longer exists on the server (the last database sync did not find it): pick another from the list in `/query`")
             }
             guard isActive else { throw ValidationError(field: "target", "\(request.target) is disabled: ask an admin") }
             if type == DatabaseType.mongodb.rawValue {

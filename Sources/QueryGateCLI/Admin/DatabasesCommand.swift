@@ -40,8 +40,11 @@ struct DatabasesCommand: AsyncParsableCommand {
             let instance = try instance.map { try InstanceName($0) }
             let databases = try await context.withStore { store in try await store.listDatabases(instance: instance) }
             TextTable.print(
-                ["TARGET", "TYPE", "SOURCE", "ACTIVE", "DESCRIPTION"],
-                databases.map { [$0.path, $0.instanceType.rawValue, $0.source, $0.isActive ? "yes" : "no", $0.description ?? ""] },
+                ["TARGET", "TYPE", "SOURCE", "ACTIVE", "ON SERVER", "DESCRIPTION"],
+                databases.map {
+                    [$0.path, $0.instanceType.rawValue, $0.source, $0.isActive ? "yes" : "no", $0.isMissing ? "missing" : $0.source == "synced" ? "yes" : "-",
+                     $0.description ?? ""]
+                },
                 to: context.output, empty: "No databases yet: add one with `querygate databases add`.")
         }
     }

@@ -50,7 +50,7 @@ struct InstancesCommand: AsyncParsableCommand {
         func run(in context: CommandContext) async throws {
             let instances = try await context.withStore { store in try await store.listInstances() }
             TextTable.print(
-                ["NAME", "TYPE", "CREDENTIALS", "SET HERE", "DATABASES", "ACTIVE"],
+                ["NAME", "TYPE", "CREDENTIALS", "SET HERE", "DATABASES", "ACTIVE", "LAST SYNC", "SYNC STATUS", "FOUND/ADDED/BACK/MISSING"],
                 instances.map { instance in
                     let variables = instance.credentials?.variableNames ?? []
                     let credentials: String =
@@ -60,8 +60,10 @@ struct InstancesCommand: AsyncParsableCommand {
                         case nil: "(none)"
                         }
                     let setHere = variables.isEmpty ? "-" : variables.allSatisfy { context.environment[$0] != nil } ? "yes" : "no"
+                    let counts = instance.lastSyncCounts.map { "\($0.found)/\($0.added)/\($0.reactivated)/\($0.markedMissing)" } ?? "-"
                     return [instance.name, instance.type.rawValue, credentials, setHere, String(instance.databaseCount),
-                            instance.isActive ? "yes" : "no"]
+                            instance.isActive ? "yes" : "no", instance.lastSyncAt?.formatted(.iso8601) ?? "never",
+                            instance.lastSyncStatus ?? "-", counts]
                 },
                 to: context.output, empty: "No instances yet: add one with `querygate instances add`.")
         }

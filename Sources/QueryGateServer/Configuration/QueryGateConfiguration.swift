@@ -22,6 +22,7 @@ public struct QueryGateConfiguration: Sendable {
     public var corsOrigins: [String]
     public var slack: SlackSettings
     public var execution: ExecutionSettings
+    public var sync: SyncSettings
     /// The whole process environment, where target credentials are looked up by the names the instances give
     /// (`PG_INSTANCE_1_PASSWORD`…). Printed, it shows nothing.
     public var targetEnvironment: CredentialEnvironment
@@ -33,6 +34,14 @@ public struct QueryGateConfiguration: Sendable {
         /// How long a running request's claim holds without renewal: a replica that dies mid-request has its
         /// request declared interrupted within this plus 2 s.
         public var lease: Duration
+    }
+
+    /// The hybrid database sync.
+    public struct SyncSettings: Sendable {
+        /// How often `serve` syncs each instance; `nil` (`QUERYGATE_SYNC_INTERVAL=0`) turns scheduling off.
+        public var interval: Duration?
+        /// How long connecting to an instance and listing its databases may take together.
+        public var timeout: Duration
     }
 
     public struct JWTSettings: Sendable {
@@ -94,6 +103,11 @@ public struct QueryGateConfiguration: Sendable {
                 ),
                 concurrency: try reader.integer(Settings.executorConcurrency, in: 0...64, meaning: "a number of requests") ?? 2,
                 lease: try reader.duration(Settings.executorLease, in: .seconds(3)...(.seconds(600))) ?? .seconds(10)
+            ),
+            sync: SyncSettings(
+                interval: reader.string(Settings.syncInterval) == "0"
+                    ? nil : try reader.duration(Settings.syncInterval, in: .seconds(10)...(.seconds(7 * 86_400))) ?? .seconds(3600),
+                timeout: try reader.duration(Settings.syncTimeout, in: .seconds(1)...(.seconds(600))) ?? .seconds(30)
             ),
             targetEnvironment: CredentialEnvironment(environment)
         )
