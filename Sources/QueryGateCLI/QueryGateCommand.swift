@@ -11,7 +11,7 @@ public struct QueryGateCommand: AsyncParsableCommand {
             """,
         subcommands: [
             ServeCommand.self, MigrateCommand.self, PodsCommand.self, UsersCommand.self, InstancesCommand.self,
-            DatabasesCommand.self, SyncCommand.self, AuditCommand.self,
+            DatabasesCommand.self, SyncCommand.self, BlacklistCommand.self, AuditCommand.self,
         ]
     )
 
