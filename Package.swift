@@ -90,6 +90,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // A stand-in for Slack's Web API and a browser console over it: for `querygate demo` and the tests, never `serve`.
+        .target(
+            name: "SlackStandIn",
+            dependencies: [
+                "SlackGateway",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The portal's JSON API: JWT sessions and the request workflow.
         .target(
             name: "PortalAPI",
@@ -131,6 +143,7 @@ let package = Package(
                 "PortalStore",
                 "QueryGateServer",
                 "PortalAPI",
+                "SlackStandIn",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

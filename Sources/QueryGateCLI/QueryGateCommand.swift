@@ -10,7 +10,7 @@ public struct QueryGateCommand: AsyncParsableCommand {
             .querygate/ (QUERYGATE_DATA_DIR); set PORTAL_DB_HOST and friends to use your server. See README.md.
             """,
         subcommands: [
-            ServeCommand.self, MigrateCommand.self, PodsCommand.self, UsersCommand.self, InstancesCommand.self,
+            ServeCommand.self, DemoCommand.self, MigrateCommand.self, PodsCommand.self, UsersCommand.self, InstancesCommand.self,
             DatabasesCommand.self, SyncCommand.self, BlacklistCommand.self, AuditCommand.self,
         ]
     )

@@ -13,7 +13,8 @@ import TargetEngines
 public enum QueryGateApp {
     /// The routes QueryGate serves. Kept apart from `build` so router-level tests run them without a socket.
     public static func router(
-        store: PortalStore, slack: SlackRoutes, api: PortalAPI? = nil, corsOrigins: [String] = []
+        store: PortalStore, slack: SlackRoutes, api: PortalAPI? = nil, corsOrigins: [String] = [],
+        extraRoutes: (Router<QueryGateRequestContext>) -> Void = { _ in }
     ) -> Router<QueryGateRequestContext> {
         let router = Router(context: QueryGateRequestContext.self)
         // Outermost: the security headers go on every answer, including errors and paths no route matches.
@@ -23,6 +24,7 @@ public enum QueryGateApp {
         HealthRoutes(store: store).register(on: router)
         slack.register(on: router)
         if let api { api.register(on: router) } else { PortalAPI.registerUnconfigured(on: router) }
+        extraRoutes(router)
         return router
     }
 
@@ -47,11 +49,14 @@ public enum QueryGateApp {
 
     /// The application: the router on `host:port`, with the portal client and the Slack outbox worker run as its
     /// services. `beforeServing` runs once the client is up and before the first request is accepted (migrations).
+    /// `extraRoutes` adds routes beside QueryGate's own: `querygate demo` mounts its Slack stand-in and console
+    /// there; `serve` adds none.
     public static func build(
         configuration: QueryGateConfiguration,
         client: PostgresClient,
         logger: Logger,
-        beforeServing: @escaping @Sendable () async throws -> Void = {}
+        beforeServing: @escaping @Sendable () async throws -> Void = {},
+        extraRoutes: (Router<QueryGateRequestContext>) -> Void = { _ in }
     ) async throws -> some ApplicationProtocol {
         let store = PortalStore(client: client, logger: logger)
         let webAPI = HTTPSlackWebAPI(baseURL: configuration.slack.apiURL, token: configuration.slack.botToken?.reveal() ?? "", logger: logger)
@@ -83,7 +88,7 @@ public enum QueryGateApp {
         let api = try await portalAPI(configuration: configuration, store: store, threadPool: .singleton, logger: logger)
         var app = Application(
             router: router(store: store, slack: slackRoutes(configuration: configuration, store: store, webAPI: webAPI, logger: logger), api: api,
-                           corsOrigins: configuration.corsOrigins),
+                           corsOrigins: configuration.corsOrigins, extraRoutes: extraRoutes),
             configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: "querygate"),
             services: services,
             logger: logger

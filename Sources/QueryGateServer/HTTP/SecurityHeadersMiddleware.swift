@@ -3,7 +3,8 @@ import Logging
 
 /// The headers every answer carries, whatever the path (`/healthz`, `/readyz`, `/slack/*`, `/api/*`, paths no
 /// route matches) and whether the route answered or threw: nothing QueryGate serves is meant to be sniffed,
-/// framed, cached or to carry a referrer, and nothing is HTML, so the content security policy denies everything.
+/// framed, cached or to carry a referrer, and nothing is HTML, so the content security policy denies everything
+/// (the demo's console, the one page, sets a policy of its own that allows only its own script and style).
 ///
 /// The outermost middleware of the router (`QueryGateApp.router`), so that it also frames the API's errors and
 /// the router's own 404s.
@@ -23,7 +24,10 @@ public struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddlewa
         response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[.init("X-Frame-Options")!] = "DENY"
         response.headers[.init("Referrer-Policy")!] = "no-referrer"
-        response.headers[.contentSecurityPolicy] = "default-src 'none'; frame-ancestors 'none'"
+        // A route that serves a page (the demo's console) sets its own narrower-than-the-web policy; nothing else does.
+        if response.headers[.contentSecurityPolicy] == nil {
+            response.headers[.contentSecurityPolicy] = "default-src 'none'; frame-ancestors 'none'"
+        }
         response.headers[.cacheControl] = "no-store"
         return response
     }
