@@ -75,7 +75,7 @@ struct DemoCommand: ContextualCommand {
             output.line(seeded ? "QueryGate demo: created the sample pod, people and database in \(dataDirectory.path)"
                                : "QueryGate demo: reusing the sample setup in \(dataDirectory.path)")
             output.line("QueryGate demo: open \(baseURL)/console (try `/query demo/shop Looking around ```SELECT * FROM customers```` as Dana, approve as Maya)")
-            fflush(stdout)  // the address must show at once, also when the output is a pipe or a file
+            fflush(nil)  // the address must show at once, also when the output is a pipe or a file
         },
             extraRoutes: { router in
                 SlackStandInRoutes(workspace: workspace).register(on: router)

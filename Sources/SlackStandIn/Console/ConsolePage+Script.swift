@@ -27,6 +27,7 @@ extension ConsolePage {
             if (index % 2 === 1) return "<pre>" + piece.replace(/^\n/, "") + "</pre>";
             return piece
               .replace(/`([^`\n]+)`/g, "<code>$1</code>")
+              .replace(/&lt;!date\^(\d+)\^[^|]*\|[^&]*&gt;/g, (_, seconds) => escapeHTML(new Date(Number(seconds) * 1000).toLocaleString()))
               .replace(/&lt;@(U[A-Z0-9]+)&gt;/g, (_, id) => "<b>@" + escapeHTML(personName(id)) + "</b>")
               .replace(/&lt;#([CDG][A-Z0-9]+)(?:\|[^&]*)?&gt;/g, (_, id) => "<b>#" + escapeHTML(channelName(id)) + "</b>")
               .replace(/&lt;((?:https?:\/\/|\/)[^|&]*?)\|([^&]*?)&gt;/g, '<a href="$1">$2</a>')
