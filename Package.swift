@@ -248,6 +248,11 @@ let package = Package(
             swiftSettings: testSwiftSettings
         ),
         .testTarget(
+            name: "SlackStandInTests",
+            dependencies: ["SlackStandIn", "SlackGateway"],
+            swiftSettings: testSwiftSettings
+        ),
+        .testTarget(
             name: "TargetEnginesTests",
             dependencies: [
                 "TargetEngines",
