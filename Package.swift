@@ -269,6 +269,7 @@ let package = Package(
                 "PortalStore",
                 "QueryGateServer",
                 "SlackGateway",
+                "SlackStandIn",
                 "PortalAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

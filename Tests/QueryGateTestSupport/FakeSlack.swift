@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import SlackGateway
+import SlackStandIn
 
 /// A local HTTP server that behaves like the Slack Web API methods QueryGate uses: Slack's reply shapes, its
 /// `ok: false` errors, HTTP 429 with `Retry-After`, and 5xx when told to. It records every call, and checks the
@@ -177,31 +178,11 @@ public struct FakeSlack: Sendable {
                             body: ResponseBody(byteBuffer: ByteBuffer(bytes: body.encoded())))
         }
 
-        /// Slack's Block Kit limits, for messages and views.
+        /// Slack's Block Kit limits, for messages and views: the product's stand-in's checks, so the tests and the
+        /// demo refuse the same messages.
         static func blockProblem(method: String, arguments: JSONValue) -> String? {
             let blocks = arguments["blocks"]?.arrayValue ?? arguments["view"]?["blocks"]?.arrayValue ?? []
-            if blocks.count > 50 { return "\(blocks.count) blocks (limit 50)" }
-            var actionIDs = Set<String>()
-            if let problem = tableProblem(blocks) { return problem }
-            for block in blocks {
-                let type = block["type"]?.stringValue ?? ""
-                let text = block["text"]?["text"]?.stringValue ?? ""
-                if type == "section", text.count > 3000 { return "section text of \(text.count) characters (limit 3000)" }
-                if type == "header", text.count > 150 { return "header of \(text.count) characters (limit 150)" }
-                if let fields = block["fields"]?.arrayValue {
-                    if fields.count > 10 { return "\(fields.count) fields (limit 10)" }
-                    if let long = fields.first(where: { ($0["text"]?.stringValue ?? "").count > 2000 }) {
-                        return "field of \((long["text"]?.stringValue ?? "").count) characters (limit 2000)"
-                    }
-                }
-                let elements = (block["elements"]?.arrayValue ?? []) + [block["element"]].compactMap { $0 }
-                for element in elements {
-                    guard let actionID = element["action_id"]?.stringValue else { continue }
-                    if actionID.isEmpty || actionID.count > 255 { return "action_id of \(actionID.count) characters" }
-                    if !actionIDs.insert(actionID).inserted { return "duplicate action_id \(actionID)" }
-                }
-            }
-            return nil
+            return tableProblem(blocks) ?? BlockKitLimits.problem(method: method, arguments: arguments)?.detail
         }
 
         /// The `table` block's limits (https://docs.slack.dev/reference/block-kit/blocks/table-block): one a message,
