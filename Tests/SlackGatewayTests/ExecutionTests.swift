@@ -192,8 +192,12 @@ struct ExecutionTests {
             let executor = Self.executor(slack, target, progress: .milliseconds(200))
             let running = Task { try await executor.runNext() }
             let progressRows = "SELECT count(*)::text FROM slack_notifications WHERE request_id = \(id) AND payload->>'progress' = 'running'"
-            try await Task.sleep(for: .milliseconds(400))
+            // Waits for the claim and the first progress row rather than for a fixed time: a loaded machine is slow.
+            for _ in 0..<100 where try await slack.status(of: id) != .executing { try await Task.sleep(for: .milliseconds(50)) }
             try await slack.deliverOutbox()  // the update queued at the claim
+            for _ in 0..<100 where try await Rows.strings(progressRows, in: slack.database) == ["0"] {
+                try await Task.sleep(for: .milliseconds(50))
+            }
             try await Task.sleep(for: .milliseconds(1400))
             // Some seven ticks since, one row: the undelivered update stands for the rest.
             #expect(try await Rows.strings(progressRows, in: slack.database) == ["1"])
