@@ -1,0 +1,162 @@
+import Foundation
+import Logging
+import NIOCore
+import PortalStore
+import QueryGateCore
+
+/// One delivery: a notification rendered from its request's current state into the Web API calls that send it, and
+/// what Slack's answer means for the row.
+extension SlackOutboxWorker {
+    func deliver(_ message: PortalStore.OutboxMessage) async -> PortalStore.DeliveryResult {
+        var request: RequestDetails? = nil
+        if let requestID = message.requestID {
+            do {
+                request = try await store.requestDetails(id: requestID)
+            } catch {
+                return .retry(after: backoff(message.attempts), error: "could not load request \(requestID): \(error)")
+            }
+            if request == nil { return .failed(error: "request \(requestID) no longer exists") }
+        }
+
+        let method: String
+        let arguments: JSONValue
+        switch (message.type, request) {
+        case (.approvalRequest, let request?):
+            let rendered = ApprovalMessage.render(request)
+            method = "chat.postMessage"
+            arguments = ["channel": .string(message.recipient), "text": .string(rendered.text), "blocks": .array(rendered.blocks),
+                         "unfurl_links": false, "unfurl_media": false]
+        case (.approvalUpdate, let request?):
+            guard let channel = message.parentChannelID, let ts = message.parentTS else {
+                return .failed(error: "the approval message has no ts")
+            }
+            let rendered = ApprovalMessage.render(request)
+            method = "chat.update"
+            arguments = ["channel": .string(channel), "ts": .string(ts), "text": .string(rendered.text), "blocks": .array(rendered.blocks)]
+        case (.directMessage, let request?):
+            guard let channel = message.channelID else {
+                return await openConversation(with: message.recipient, attempts: message.attempts)
+            }
+            guard let event = message.payload["event"].flatMap(RequestEvent.init(rawValue:)) else {
+                return .failed(error: "a direct message names no known event (\(message.payload["event"] ?? "none"))")
+            }
+            method = "chat.postMessage"
+            arguments = ["channel": .string(channel), "text": .string(Replies.directMessage(request, event: event, link: await permalink(request)))]
+        case (.resultReply, let request?):
+            guard let channel = message.parentChannelID, let ts = message.parentTS else { return .failed(error: "the approval message has no ts") }
+            let rendered = ResultMessage.render(request)
+            method = "chat.postMessage"
+            arguments = ["channel": .string(channel), "thread_ts": .string(ts), "text": .string(rendered.text), "blocks": .array(rendered.blocks),
+                         "unfurl_links": false]
+        case (.resultFile, let request?):
+            return await uploadExport(of: request, message: message)
+        case (.ephemeral, _):
+            guard let channel = message.channelID else { return .failed(error: "an ephemeral message needs a channel") }
+            guard let text = message.payload["text"], !text.isEmpty else { return .failed(error: "an ephemeral message has no text") }
+            method = "chat.postEphemeral"
+            arguments = ["channel": .string(channel), "user": .string(message.recipient), "text": .string(text)]
+        default:
+            return .failed(error: "\(message.type.rawValue) needs a request")
+        }
+
+        let call = await slack.call(method, arguments)
+        if let reply = call.reply { return .sent(channelID: reply["channel"]?.stringValue, ts: reply["ts"]?.stringValue) }
+        return result(of: call, attempts: message.attempts, method: method)
+    }
+
+    /// A link to the approval message, for direct messages; nil when Slack will not give one.
+    private func permalink(_ request: RequestDetails) async -> String? {
+        guard let channel = request.slackChannelID, let ts = request.slackMessageTS else { return nil }
+        return await slack.call("chat.getPermalink", ["channel": .string(channel), "message_ts": .string(ts)]).reply?["permalink"]?.stringValue
+    }
+
+    /// Uploads the request's exports (CSV; JSON Lines for MongoDB, with a CSV too for flat documents) into the
+    /// approval message's thread: reserve an upload URL per file (form-encoded, as Slack requires), stream the
+    /// stored chunks to it, then share the files in the thread in one message. Any failure retries the whole
+    /// sequence; the exports are deleted once Slack has the files.
+    private func uploadExport(of request: RequestDetails, message: PortalStore.OutboxMessage) async -> PortalStore.DeliveryResult {
+        guard let channel = message.parentChannelID, let ts = message.parentTS else { return .failed(error: "the approval message has no ts") }
+        let files: [PortalStore.StoredExport]
+        do {
+            files = try await store.exports(of: request.id)
+        } catch {
+            return .retry(after: backoff(message.attempts), error: "could not read the export: \(error)")
+        }
+        guard !files.isEmpty else { return .failed(error: "the export of request \(request.id) is gone") }
+
+        var uploaded: [JSONValue] = []
+        for file in files {
+            let filename = "querygate-request-\(request.id).\(file.format.rawValue)"
+            let reserved = await slack.call("files.getUploadURLExternal", form: ["filename": filename, "length": String(file.bytes)])
+            guard let reply = reserved.reply, let url = reply["upload_url"]?.stringValue, let fileID = reply["file_id"]?.stringValue else {
+                return result(of: reserved, attempts: message.attempts, method: "files.getUploadURLExternal")
+            }
+            let reader = ChunkReader(store: store, requestID: request.id, format: file.format, chunks: file.chunks)
+            let sent = await slack.upload(to: url, length: file.bytes) { try await reader.next() }
+            guard sent.reply != nil else { return result(of: sent, attempts: message.attempts, method: "upload") }
+            uploaded.append(["id": .string(fileID), "title": .string("Request #\(request.id): \(request.target) (\(file.format.label))")])
+        }
+
+        let preview = request.outcome.flatMap { if case .completed(let result) = $0 { result.preview } else { nil } }
+        let formats = files.map(\.format.label).joined(separator: " and ")
+        let shared = await slack.call("files.completeUploadExternal", [
+            "files": .array(uploaded), "channel_id": .string(channel), "thread_ts": .string(ts),
+            "initial_comment": .string(ResultMessage.uploadComment(request.id, preview: preview, formats: formats)),
+        ])
+        guard shared.reply != nil else { return result(of: shared, attempts: message.attempts, method: "files.completeUploadExternal") }
+        do {
+            try await store.deleteExport(of: request.id)
+        } catch {
+            logger.warning("could not delete an uploaded export", metadata: ["request": "\(request.id)", "error": "\(error)"])
+        }
+        return .sent(channelID: channel, ts: nil)
+    }
+
+    /// What a failed call means for the notification.
+    private func result(of call: SlackCallResult, attempts: Int, method: String) -> PortalStore.DeliveryResult {
+        switch call {
+        case .ok:
+            return .sent(channelID: nil, ts: nil)
+        case .apiError(let error, permanent: true):
+            logger.error("Slack refused a message for good", metadata: ["method": "\(method)", "error": "\(error)"])
+            return .failed(error: error)
+        case .apiError(let error, permanent: false), .transient(let error):
+            return .retry(after: backoff(attempts), error: error)
+        case .rateLimited(let delay):
+            return .rateLimited(after: delay)
+        }
+    }
+
+    private func openConversation(with user: String, attempts: Int) async -> PortalStore.DeliveryResult {
+        switch await slack.call("conversations.open", ["users": .string(user)]) {
+        case .ok(let reply):
+            guard let channel = reply["channel"]?["id"]?.stringValue else { return .failed(error: "conversations.open gave no channel") }
+            return .conversationOpened(channelID: channel)
+        case .apiError(let error, permanent: true): return .failed(error: error)
+        case .apiError(let error, permanent: false), .transient(let error): return .retry(after: backoff(attempts), error: error)
+        case .rateLimited(let delay): return .rateLimited(after: delay)
+        }
+    }
+}
+
+/// Hands out the chunks of a stored export one at a time, in order.
+private actor ChunkReader {
+    let store: PortalStore
+    let requestID: Int
+    let format: ExportFormat
+    let chunks: Int
+    var sequence = 0
+
+    init(store: PortalStore, requestID: Int, format: ExportFormat, chunks: Int) {
+        self.store = store
+        self.requestID = requestID
+        self.format = format
+        self.chunks = chunks
+    }
+
+    func next() async throws -> ByteBuffer? {
+        guard sequence < chunks else { return nil }
+        defer { sequence += 1 }
+        return try await store.exportChunk(of: requestID, format: format, sequence: sequence)
+    }
+}
