@@ -51,6 +51,21 @@ struct OutboxTests {
         }
     }
 
+    /// Rows this version cannot turn into a Slack call fail loudly with the reason; nothing is sent for them.
+    @Test func rowsThatCannotBeSentFailWithTheReasonAndSendNothing() async throws {
+        try await AppHarness.run { slack in
+            try await slack.store.client.query(
+                """
+                INSERT INTO slack_notifications (notification_type, recipient, payload) VALUES
+                    ('carrier_pigeon', 'C0PAYMENTS', '{}'::jsonb), ('ephemeral', 'U0DEV0001', '[1]'::jsonb)
+                """, logger: AppHarness.quietLogger)
+            try await slack.deliverOutbox()
+            #expect(await slack.fake.recorder.calls.isEmpty)
+            let errors = try await Rows.strings("SELECT last_error FROM slack_notifications WHERE status = 'failed' ORDER BY id", in: slack.database)
+            #expect(errors == ["unknown notification type carrier_pigeon", "its payload is not an object of strings"])
+        }
+    }
+
     @Test func aTransientErrorGivesUpAfterTheLastAttempt() async throws {
         try await AppHarness.run { slack in
             _ = try await slack.submit()

@@ -77,12 +77,13 @@ extension PortalStore {
                 let (id, type, requestID, recipient, channelID, parentChannel, parentTS, parentStatus, payloadJSON, attempts, previousWorker) =
                     try row.decode((Int, String, Int?, String, String?, String?, String?, String?, String, Int, String?).self)
 
-                let unusable: String? =
-                    if parentStatus == "failed" { "the message it updates was never delivered" }
-                    else if NotificationType(rawValue: type) == nil { "unknown notification type \(type)" }
-                    else { nil }
+                // A row that cannot become a Slack call is recorded as failed here, and the next one looked at.
+                let notificationType = NotificationType(rawValue: type)
                 let payload = try? JSONDecoder().decode([String: String].self, from: Data(payloadJSON.utf8))
-                if let why = unusable ?? (payload == nil ? "its payload is not an object of strings" : nil) {
+                guard parentStatus != "failed", let notificationType, let payload else {
+                    let why =
+                        parentStatus == "failed" ? "the message it updates was never delivered"
+                        : notificationType == nil ? "unknown notification type \(type)" : "its payload is not an object of strings"
                     try await Self.markFailed(id, error: why, on: connection, logger: logger)
                     continue
                 }
@@ -97,8 +98,8 @@ extension PortalStore {
                     logger.warning("took over a notification whose worker's lease expired mid-call; it may be sent twice",
                                    metadata: ["notification": "\(id)", "previous_worker": "\(previousWorker)"])
                 }
-                return OutboxMessage(id: id, type: NotificationType(rawValue: type)!, requestID: requestID, recipient: recipient,
-                                     channelID: channelID, parentChannelID: parentChannel, parentTS: parentTS, payload: payload ?? [:],
+                return OutboxMessage(id: id, type: notificationType, requestID: requestID, recipient: recipient,
+                                     channelID: channelID, parentChannelID: parentChannel, parentTS: parentTS, payload: payload,
                                      attempts: attempts)
             }
         }
