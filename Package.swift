@@ -199,6 +199,7 @@ let package = Package(
             dependencies: [
                 "QueryGateServer",
                 "SlackGateway",
+                "TargetEngines",
                 "QueryGateTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

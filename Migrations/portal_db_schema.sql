@@ -1,4 +1,4 @@
--- The consolidated portal schema for fresh installs: 001 to 008 in one file, as the seed describes.
+-- The consolidated portal schema for fresh installs: 001 to 009 in one file, as the seed describes.
 --
 --     psql -v ON_ERROR_STOP=1 -d portal_db -f Migrations/portal_db_schema.sql
 --
@@ -194,7 +194,8 @@ ON CONFLICT DO NOTHING;
 CREATE TABLE IF NOT EXISTS database_sync_history (
     id                BIGSERIAL PRIMARY KEY,
     instance_id       BIGINT NOT NULL REFERENCES database_instances (id) ON DELETE CASCADE,
-    status            TEXT NOT NULL DEFAULT 'running' CHECK (status IN ('running', 'succeeded', 'failed')),
+    -- 'queued' from 009.
+    status            TEXT NOT NULL DEFAULT 'running' CHECK (status IN ('queued', 'running', 'succeeded', 'failed')),
     databases_found   INTEGER NOT NULL DEFAULT 0,
     databases_added   INTEGER NOT NULL DEFAULT 0,
     databases_removed INTEGER NOT NULL DEFAULT 0,
@@ -208,10 +209,20 @@ CREATE TABLE IF NOT EXISTS database_sync_history (
     databases_skipped        INTEGER NOT NULL DEFAULT 0,
     triggered_via            TEXT NOT NULL DEFAULT 'cli'
         CHECK (triggered_via IN ('startup', 'schedule', 'cli', 'api', 'slack')),
-    triggered_by_label       TEXT
+    triggered_by_label       TEXT,
+    -- From 009: the row is the sync's claim on its instance.
+    requested_at        TIMESTAMPTZ NOT NULL DEFAULT now(),
+    claimed_by          TEXT,
+    lease_expires_at    TIMESTAMPTZ,
+    reply_slack_user    TEXT,
+    reply_slack_channel TEXT
 );
 CREATE INDEX IF NOT EXISTS database_sync_history_instance_idx
     ON database_sync_history (instance_id, started_at DESC);
+CREATE UNIQUE INDEX IF NOT EXISTS database_sync_history_one_unfinished
+    ON database_sync_history (instance_id) WHERE status IN ('queued', 'running');
+CREATE INDEX IF NOT EXISTS database_sync_history_queued_idx
+    ON database_sync_history (id) WHERE status = 'queued';
 
 -- From 004: refresh tokens.
 CREATE TABLE IF NOT EXISTS refresh_tokens (

@@ -12,6 +12,7 @@ struct CommandFailure {
     static let dataError: Int32 = 65
     static let unavailable: Int32 = 69
     static let software: Int32 = 70
+    static let temporaryFailure: Int32 = 75
     static let configuration: Int32 = 78
 
     init(_ error: any Error) {

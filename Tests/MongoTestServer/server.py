@@ -178,7 +178,15 @@ class Backend:
                 "maxBsonObjectSize": 16 * 1024 * 1024}
 
     def cmd_listdatabases(self, db, cmd):
-        names = self.client.list_database_names()
+        # As mongod: an admin command; nameOnly leaves out the sizes (and
+        # totalSize). authorizedDatabases changes nothing here: the test
+        # server has no users, so every database is authorized.
+        if db != "admin":
+            raise CommandError(13, "listDatabases may only be run against "
+                                   "the admin database.")
+        names = sorted(self.client.list_database_names())
+        if cmd.get("nameOnly"):
+            return {"databases": [{"name": n} for n in names]}
         return {"databases": [{"name": n, "sizeOnDisk": 0, "empty": False}
                               for n in names], "totalSize": 0}
 

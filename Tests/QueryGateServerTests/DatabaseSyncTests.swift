@@ -186,7 +186,7 @@ struct DatabaseSyncTests {
             let (entered, enteredContinuation) = AsyncStream<Void>.makeStream()
             let (release, releaseContinuation) = AsyncStream<Void>.makeStream()
             let syncer = Self.syncer(fixture)
-            async let first = store.syncInstance(named: fixture.instance, trigger: .schedule, by: .system) { instance in
+            async let first = store.syncInstance(named: fixture.instance, trigger: .schedule, by: .system, worker: "replica-1", lease: .seconds(60)) { instance in
                 enteredContinuation.yield()
                 for await _ in release { break }
                 return ["\(fixture.prefix)_orders"]
@@ -194,8 +194,9 @@ struct DatabaseSyncTests {
             for await _ in entered { break }
             // A second replica (its own connection) while the first holds the instance.
             let second = try await syncer.sync(instance: fixture.instance, trigger: .cli, by: Self.tester).first!.outcome
-            #expect(second == .alreadyRunning)
             releaseContinuation.yield()
+            guard case .alreadyRunning(let running) = second else { Issue.record("\(second)"); return }
+            #expect(running.status == "running" && running.trigger == .schedule && running.requestedBy == "system")
             #expect(try await first == .succeeded(SyncCounts(found: 1, added: 1, reactivated: 0, markedMissing: 0, skipped: 0)))
             #expect(try await store.syncHistory(instance: fixture.instance).count == 1)
 

@@ -46,7 +46,8 @@ extension PortalStore {
                    h.databases_found, h.databases_added, h.databases_reactivated, h.databases_marked_missing, h.databases_skipped
             FROM database_instances i
             LEFT JOIN LATERAL (
-                SELECT * FROM database_sync_history WHERE instance_id = i.id ORDER BY started_at DESC, id DESC LIMIT 1
+                SELECT * FROM database_sync_history WHERE instance_id = i.id AND status IN ('succeeded', 'failed')
+                ORDER BY started_at DESC, id DESC LIMIT 1
             ) h ON h.status = 'succeeded'
             ORDER BY i.name
             """,

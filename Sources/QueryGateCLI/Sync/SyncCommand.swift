@@ -20,7 +20,8 @@ struct SyncCommand: AsyncParsableCommand {
             abstract: "Sync one instance, or every active one (the default when no subcommand is given).",
             discussion: """
                 Example: querygate sync --instance pg-main
-                Exits with status 69 when a sync failed (the table says why); nothing is changed for that instance.
+                Exits with status 69 when a sync failed (the table says why; nothing is changed for that instance), and 75
+                when one was not started because another sync of that instance was queued or running.
                 """
         )
 
@@ -42,6 +43,9 @@ struct SyncCommand: AsyncParsableCommand {
                 results.map { Self.row($0.instance, $0.outcome) },
                 to: context.output, empty: "No active instances to sync: add one with `querygate instances add`.")
             if results.contains(where: { $0.outcome.isFailure }) { throw ExitCode(CommandFailure.unavailable) }
+            if results.contains(where: { if case .alreadyRunning = $0.outcome { true } else { false } }) {
+                throw ExitCode(CommandFailure.temporaryFailure)
+            }
         }
 
         static func row(_ instance: String, _ outcome: SyncOutcome) -> [String] {
@@ -49,7 +53,7 @@ struct SyncCommand: AsyncParsableCommand {
             case .succeeded(let c):
                 [instance, "succeeded", String(c.found), String(c.added), String(c.reactivated), String(c.markedMissing), String(c.skipped), ""]
             case .failed(let message): [instance, "failed", "-", "-", "-", "-", "-", message]
-            case .alreadyRunning: [instance, "already running", "-", "-", "-", "-", "-", "another sync of this instance is running; try again"]
+            case .alreadyRunning(let running): [instance, "not started", "-", "-", "-", "-", "-", running.sentence + "; try again when it has finished"]
             case .syncedRecently: [instance, "skipped", "-", "-", "-", "-", "-", "synced recently"]
             }
         }

@@ -77,12 +77,11 @@ public enum QueryGateApp {
         } else {
             logger.notice("SLACK_BOT_TOKEN is not set: Slack messages are queued in the portal database, not sent")
         }
-        if let interval = configuration.sync.interval {
-            let sync = DatabaseSync(store: store, threadPool: .singleton, environment: configuration.targetEnvironment.values,
-                                    timeout: configuration.sync.timeout, logger: logger)
-            workers.append(SyncScheduler(sync: sync, interval: interval, logger: logger))
-        } else {
-            logger.notice("QUERYGATE_SYNC_INTERVAL is 0: databases are synced only on demand (`querygate sync`)")
+        let sync = DatabaseSync(store: store, threadPool: .singleton, environment: configuration.targetEnvironment.values,
+                                timeout: configuration.sync.timeout, logger: logger)
+        workers.append(SyncWorker(sync: sync, store: store, interval: configuration.sync.interval, logger: logger))
+        if configuration.sync.interval == nil {
+            logger.notice("QUERYGATE_SYNC_INTERVAL is 0: databases are synced only on demand (CLI, API, /query sync)")
         }
         services += workers.map { GatedService(gate: schemaReady, service: $0) }
         let api = try await portalAPI(configuration: configuration, store: store, threadPool: .singleton, logger: logger)
