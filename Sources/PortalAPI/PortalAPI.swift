@@ -52,7 +52,7 @@ public struct PortalAPI: Sendable {
 
     /// Every endpoint, in the order `openapi.yaml` lists them.
     var routes: [APIRoute] {
-        AuthRoutes(api: self).routes + RequestRoutes(api: self).routes + DirectoryRoutes(api: self).routes
+        AuthRoutes(api: self).routes + RequestRoutes(api: self).routes + DirectoryRoutes(api: self).routes + SyncRoutes(api: self).routes
     }
 
     /// Answers 503 on every API route when no JWT_SECRET is configured.
@@ -72,6 +72,11 @@ public struct PortalAPI: Sendable {
               let user = try await store.accessIsValid(userID: claims.userID, session: claims.session)
         else { throw APIError.unauthenticated }
         return (user, claims.session)
+    }
+
+    /// Who the audit log names for what a signed-in user does through the API.
+    static func actor(_ user: User) -> AuditActor {
+        AuditActor(userID: user.id, label: user.email, source: .api)
     }
 
     /// The API's door for bodies: JSON only (415 otherwise), at most `maximumBodySize` (413), decodable as `T`

@@ -44,7 +44,7 @@ import Testing
             for operation in try Self.specifiedOperations().sorted() {
                 let parts = operation.split(separator: " ")
                 let method = HTTPRequest.Method(rawValue: String(parts[0]))!
-                let path = String(parts[1]).replacingOccurrences(of: "{id}", with: "1")
+                let path = String(parts[1]).replacingOccurrences(of: "{id}", with: "1").replacingOccurrences(of: "{name}", with: "pg-main")
                 // Without credentials every route says 401 (or 415 for the sign-in routes, which read their body
                 // first and get none); a path no route serves says 404.
                 let response = try await app.api(method, path)

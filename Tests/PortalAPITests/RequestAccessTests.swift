@@ -16,7 +16,7 @@ import Testing
     }
 
     enum Endpoint: String, CaseIterable, CustomTestStringConvertible {
-        case getRequest, approve, reject, cancel, listRequests, submit, me, instances, databases, audit
+        case getRequest, approve, reject, cancel, listRequests, submit, me, instances, databases, audit, syncInstance, syncHistory, blacklist
         var testDescription: String { rawValue }
 
         /// The status each person gets. 404 where the request is not theirs to see: its existence is not revealed.
@@ -36,7 +36,10 @@ import Testing
                 // The admin belongs to no pod, so nobody could approve their request.
                 [.requester: .created, .podDeveloper: .created, .podManager: .created, .otherManager: .created, .admin: .badRequest,
                  .deactivated: .unauthorized]
-            case .audit:
+            case .syncInstance:
+                [.requester: .forbidden, .podDeveloper: .forbidden, .podManager: .forbidden, .otherManager: .forbidden, .admin: .accepted,
+                 .deactivated: .unauthorized]
+            case .audit, .syncHistory, .blacklist:
                 [.requester: .forbidden, .podDeveloper: .forbidden, .podManager: .forbidden, .otherManager: .forbidden, .admin: .ok,
                  .deactivated: .unauthorized]
             }
@@ -56,6 +59,9 @@ import Testing
             case .instances: try await app.api(.get, "/api/v1/instances", token: token)
             case .databases: try await app.api(.get, "/api/v1/databases", token: token)
             case .audit: try await app.api(.get, "/api/v1/audit", token: token)
+            case .syncInstance: try await app.api(.post, "/api/v1/instances/pg-main/sync", token: token)
+            case .syncHistory: try await app.api(.get, "/api/v1/instances/pg-main/syncs", token: token)
+            case .blacklist: try await app.api(.get, "/api/v1/blacklist", token: token)
             }
         }
     }

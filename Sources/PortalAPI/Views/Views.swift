@@ -150,6 +150,9 @@ struct InstanceView: Encodable {
     let description: String?
     let is_active: Bool
     let database_count: Int
+    /// When the last sync ended, and whether it succeeded; absent before the first.
+    let last_sync_at: Date?
+    let last_sync_status: String?
 
     init(_ instance: DatabaseInstance) {
         name = instance.name
@@ -157,6 +160,8 @@ struct InstanceView: Encodable {
         description = instance.description
         is_active = instance.isActive
         database_count = instance.databaseCount
+        last_sync_at = instance.lastSyncAt
+        last_sync_status = instance.lastSyncStatus
     }
 }
 

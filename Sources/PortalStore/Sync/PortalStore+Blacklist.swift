@@ -55,7 +55,7 @@ extension PortalStore {
 
     /// Removes the pattern of a scope (`instance` nil: every instance), and audits it. Names it hid are added at
     /// the next sync.
-    /// - Throws: `ValidationError` when the scope has no such pattern.
+    /// - Throws: `ValidationError` for an unknown instance, or when the scope has no such pattern.
     public func removeBlacklistPattern(_ pattern: String, instance: InstanceName?, by actor: AuditActor) async throws {
         let logger = self.logger
         try await transaction { connection in
@@ -69,24 +69,46 @@ extension PortalStore {
                     throw ValidationError(field: "instance", "there is no instance named '\(instance)' (see `querygate instances list`)")
                 }
             }
-            let removed = try await connection.query(
+            let removed = try await Self.deleteBlacklistPattern(
                 """
                 DELETE FROM database_blacklist b
                 WHERE b.pattern = \(pattern) AND b.instance_id IS NOT DISTINCT FROM \(instanceID)::bigint
-                RETURNING b.id, b.kind
+                RETURNING b.id, b.pattern, b.kind, \(instance?.rawValue)::text
                 """,
-                logger: logger
-            ).decode((Int, String).self).first { _ in true }
-            guard let (id, kind) = removed else {
+                by: actor, on: connection, logger: logger)
+            guard removed else {
                 let scope = instance.map { "instance '\($0)'" } ?? "every instance"
                 throw ValidationError(field: "pattern", "the blacklist of \(scope) has no pattern '\(pattern.prefix(80))' (see `querygate blacklist list`)")
             }
-            var details = ["pattern": pattern, "kind": kind]
-            details["instance"] = instance?.rawValue
-            try await Self.appendAudit(
-                AuditEntry(actor: actor, action: "blacklist.removed", entityType: "database_blacklist", entityID: String(id), details: details),
-                on: connection, logger: logger)
         }
+    }
+
+    /// Removes the pattern with this id (as `listBlacklist` gives it), and audits it.
+    /// - Returns: `false` when there is none; nothing is written then.
+    public func removeBlacklistPattern(id: Int, by actor: AuditActor) async throws -> Bool {
+        let logger = self.logger
+        return try await transaction { connection in
+            try await Self.deleteBlacklistPattern(
+                """
+                DELETE FROM database_blacklist b WHERE b.id = \(id)
+                RETURNING b.id, b.pattern, b.kind, (SELECT name FROM database_instances WHERE id = b.instance_id)
+                """,
+                by: actor, on: connection, logger: logger)
+        }
+    }
+
+    /// Runs a DELETE … RETURNING id, pattern, kind, instance name, and audits the row it removed, if any.
+    private static func deleteBlacklistPattern(
+        _ delete: PostgresQuery, by actor: AuditActor, on connection: PostgresConnection, logger: Logger
+    ) async throws -> Bool {
+        let removed = try await connection.query(delete, logger: logger).decode((Int, String, String, String?).self).first { _ in true }
+        guard let (id, pattern, kind, instance) = removed else { return false }
+        var details = ["pattern": pattern, "kind": kind]
+        details["instance"] = instance
+        try await appendAudit(
+            AuditEntry(actor: actor, action: "blacklist.removed", entityType: "database_blacklist", entityID: String(id), details: details),
+            on: connection, logger: logger)
+        return true
     }
 
     /// The patterns that apply to `instance` (its own and the global ones), or every pattern.
