@@ -11,6 +11,9 @@ struct QueryCommandTests {
         #expect(try QueryCommand.parse("status 42") == .status(requestID: 42))
         #expect(try QueryCommand.parse("status #42") == .status(requestID: 42))
         #expect(try QueryCommand.parse("cancel 7") == .cancel(requestID: 7))
+        #expect(try QueryCommand.parse("sync") == .sync(instance: nil))
+        let pgMain = try InstanceName("pg-main")
+        #expect(try QueryCommand.parse("sync pg-main") == .sync(instance: pgMain))
     }
 
     @Test func anInlineRequestWithAMultiLineQueryAndSlackEscapes() throws {
@@ -28,6 +31,7 @@ struct QueryCommandTests {
     @Test("Malformed commands are refused with a hint", arguments: [
         ("status", "id"), ("status x", "id"), ("cancel -1", "id"),
         ("selct * from x", "command"),
+        ("sync pg-main extra", "instance"), ("sync PG_MAIN!", "instance"),
         ("pg-main/customer_db reason SELECT 1", "query"),
         ("pg-main/customer_db reason ```SELECT 1", "query"),
         ("pg-main/customer_db reason ```SELECT 1``` and more", "query"),

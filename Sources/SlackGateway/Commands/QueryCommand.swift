@@ -10,6 +10,7 @@ import QueryGateCore
 /// /query list                                         my recent requests
 /// /query status 42                                    one request
 /// /query cancel 42                                    withdraw my pending request
+/// /query sync [pg-main]                               admins: sync the database registry with the servers
 /// /query pg-main/customer_db <reason> ```<query>```   request one statement
 /// /query script pg-main/customer_db <reason> ```<statements>```   request a script (one transaction)
 /// ```
@@ -22,6 +23,8 @@ public enum QueryCommand: Equatable, Sendable {
     case list
     case status(requestID: Int)
     case cancel(requestID: Int)
+    /// One instance, or every active one when nil.
+    case sync(instance: InstanceName?)
     case submit(target: String, type: SubmissionType, reason: String, query: String)
 
     public static func parse(_ rawText: String) throws(ValidationError) -> QueryCommand {
@@ -35,11 +38,16 @@ public enum QueryCommand: Equatable, Sendable {
         case "status": return .status(requestID: try requestID(rest, command: "status"))
         case "cancel": return .cancel(requestID: try requestID(rest, command: "cancel"))
         case "script": return try submission(rest, type: .script)
+        case "sync":
+            guard !rest.contains(where: \.isWhitespace) else {
+                throw ValidationError(field: "instance", "`/query sync` takes one instance name at most, such as `/query sync pg-main`")
+            }
+            return .sync(instance: rest.isEmpty ? nil : try InstanceName(rest))
         default:
             guard firstWord.contains("/") else {
                 throw ValidationError(
                     field: "command",
-                    "I don't know `\(firstWord.prefix(40))`. Start with a target such as `pg-main/customer_db`, or a command: help, list, status, cancel, script")
+                    "I don't know `\(firstWord.prefix(40))`. Start with a target such as `pg-main/customer_db`, or a command: help, list, status, cancel, script, sync")
             }
             return try submission(text, type: .query)
         }

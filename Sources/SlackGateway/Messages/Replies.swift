@@ -24,9 +24,24 @@ public enum Replies {
         • `/query status 42`: where request 42 stands.
         • `/query cancel 42`: withdraw your request while it waits.
 
+        *Admins*
+        • `/query sync pg-main` (or `/query sync` for every instance) finds the databases added to or dropped from the servers since the last sync, at once; QueryGate tells you here how it went.
+
         *What happens next*
         Your pod's approval channel gets the request with Approve and Reject buttons. Its managers and the admins decide; nobody approves their own request. Once approved it runs exactly once, and the result appears in the approval message's thread. You get a direct message when it is approved, rejected or finished.
         """
+
+    public static let syncAdminsOnly = "Only QueryGate admins can sync instances. The registry also syncs by itself on a schedule; ask an admin if a database is missing."
+
+    /// The answer to `/query sync`: one line per instance, queued or already under way.
+    static func syncQueued(_ results: [(InstanceName, SyncRequestResult)]) -> String {
+        results.map { name, result in
+            switch result {
+            case .queued: "Syncing `\(name)`: I'll tell you here how it went."
+            case .alreadyRunning(let running): "Not queued for `\(name)`: \(running.sentence). `querygate sync history --instance \(name)` shows how it ends."
+            }
+        }.joined(separator: "\n")
+    }
 
     /// What an unknown or deactivated Slack user is told instead of anything happening: why, and how to get access,
     /// wherever they tried (`/query`, a button, a form).

@@ -46,6 +46,8 @@ extension SlackRoutes {
             case .alreadyDecided(let status): return SlackResponses.ephemeral(Replies.alreadyDecided(id, status))
             case .notFound: return SlackResponses.ephemeral(Replies.noSuchRequest(id))
             }
+        case .sync(let instance):
+            return SlackResponses.ephemeral(try await requestSync(of: instance, by: user, slackUser: userID, in: channelID))
         case .submit(let target, let type, let reason, let query):
             do {
                 let request = try NewRequest(target: target, queryText: query, reason: reason, submissionType: type)
@@ -55,6 +57,30 @@ extension SlackRoutes {
                 return SlackResponses.ephemeral(error.message + "\n`/query help` shows every form.")
             }
         }
+    }
+
+    /// `/query sync [instance]`: queues a sync of the instance (or of every active one) for the sync worker, which
+    /// tells the admin how each ended, here, ephemerally. A listing takes longer than Slack waits for an answer.
+    private func requestSync(of instance: InstanceName?, by user: User, slackUser: String, in channelID: String) async throws -> String {
+        guard user.role == .admin else { return Replies.syncAdminsOnly }
+        let names: [InstanceName]
+        if let instance {
+            names = [instance]
+        } else {
+            names = try await store.listInstances().filter(\.isActive).map { try InstanceName($0.name) }
+            guard !names.isEmpty else { return "There is no active instance to sync: an admin adds one with `querygate instances add`." }
+        }
+        let actor = AuditActor(userID: user.id, label: user.email, source: .slack)
+        var results: [(InstanceName, SyncRequestResult)] = []
+        do {
+            for name in names {
+                results.append((name, try await store.requestSync(of: name, trigger: .slack, by: actor,
+                                                                   replyTo: SlackReplyTarget(user: slackUser, channel: channelID))))
+            }
+        } catch let error as ValidationError {
+            return error.message
+        }
+        return Replies.syncQueued(results)
     }
 
     /// Opens the request form with the command's trigger id, which lives 3 seconds and works once.
