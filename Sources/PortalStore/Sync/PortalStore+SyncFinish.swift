@@ -13,7 +13,7 @@ extension PortalStore {
     /// `syncFinishDeadline`.
     public func syncInstance(
         named name: InstanceName, trigger: SyncTrigger, by actor: AuditActor, worker: String, lease: Duration,
-        skipIfSyncedWithin: Duration? = nil, list: @escaping @Sendable (DatabaseInstance) async throws -> [String]
+        skipIfSyncedWithin: Duration? = nil, list: @escaping @Sendable (DatabaseInstance) async throws -> DatabaseListing
     ) async throws -> SyncOutcome {
         switch try await beginSync(of: name, trigger: trigger, by: actor, worker: worker, lease: lease, skipIfSyncedWithin: skipIfSyncedWithin) {
         case .syncedRecently: return .syncedRecently
@@ -23,8 +23,8 @@ extension PortalStore {
     }
 
     /// Lists and finishes a claimed sync.
-    public func run(_ claim: SyncClaim, list: @escaping @Sendable (DatabaseInstance) async throws -> [String]) async throws -> SyncOutcome {
-        let listed: Result<[String], ExecutionFailure>
+    public func run(_ claim: SyncClaim, list: @escaping @Sendable (DatabaseInstance) async throws -> DatabaseListing) async throws -> SyncOutcome {
+        let listed: Result<DatabaseListing, ExecutionFailure>
         do {
             listed = .success(try await list(claim.instance))
         } catch {
@@ -42,7 +42,7 @@ extension PortalStore {
     /// - A claim that lapsed meanwhile (another process closed it as interrupted) changes nothing.
     /// - Throws: when the portal database cannot record the outcome; the row then stays running until its lease
     ///   lapses and the next sync closes it as interrupted.
-    public func finishSync(_ claim: SyncClaim, listed: Result<[String], ExecutionFailure>) async throws -> SyncOutcome {
+    public func finishSync(_ claim: SyncClaim, listed: Result<DatabaseListing, ExecutionFailure>) async throws -> SyncOutcome {
         do {
             return try await withoutCancellation(Self.syncFinishDeadline, "finishing the sync of \(claim.instance.name)") { [self] in
                 try await close(claim, listed: listed)
@@ -57,7 +57,7 @@ extension PortalStore {
         }
     }
 
-    private func close(_ claim: SyncClaim, listed: Result<[String], ExecutionFailure>) async throws -> SyncOutcome {
+    private func close(_ claim: SyncClaim, listed: Result<DatabaseListing, ExecutionFailure>) async throws -> SyncOutcome {
         let logger = self.logger
         let instance = claim.instance
         return try await transaction { connection in
@@ -74,8 +74,16 @@ extension PortalStore {
             }
             let outcome: SyncOutcome
             switch listed {
-            case .success(let names):
-                outcome = .succeeded(try await Self.reconcile(instanceID: instance.id, listed: names, on: connection, logger: logger))
+            case .success(let listing):
+                var hidden: Set<String> = []
+                if let own = try await Self.portalDatabase(on: connection, logger: logger), own.server == listing.serverIdentity {
+                    // QueryGate's own tables (users, sessions, every request) are never a target, whatever the blacklist says.
+                    hidden.insert(own.name)
+                    logger.notice("instance is the portal database's server: its own database is never registered",
+                                  metadata: ["instance": "\(instance.name)", "database": "\(own.name)"])
+                }
+                outcome = .succeeded(try await Self.reconcile(instanceID: instance.id, listed: listing.names, hidden: hidden,
+                                                              on: connection, logger: logger))
             case .failure(let failure):
                 outcome = .failed(failure.message)
             }
@@ -96,9 +104,30 @@ extension PortalStore {
         return false
     }
 
-    /// Applies the plan with a few set-based statements, never one per database.
-    static func reconcile(instanceID: Int, listed: [String], on connection: PostgresConnection, logger: Logger) async throws -> SyncCounts {
-        var blacklisted = Set<String>()
+    /// The portal database's name and its server's system identifier. `pg_control_system()` is asked inside a
+    /// savepoint, so that a server that refuses it (a managed service may) costs the answer and not the transaction.
+    static func portalDatabase(on connection: PostgresConnection, logger: Logger) async throws -> (name: String, server: String)? {
+        try await connection.query("SAVEPOINT portal_identity", logger: logger)
+        do {
+            let row = try await connection.query(
+                "SELECT current_database()::text, (SELECT system_identifier::text FROM pg_control_system())", logger: logger
+            ).decode((String, String).self).first { _ in true }
+            try await connection.query("RELEASE SAVEPOINT portal_identity", logger: logger)
+            return row.map { (name: $0.0, server: $0.1) }
+        } catch let error as PSQLError where error.serverInfo != nil {
+            try await connection.query("ROLLBACK TO SAVEPOINT portal_identity", logger: logger)
+            logger.warning("cannot read the portal server's system identifier; an instance on the same server would list the portal database",
+                           metadata: ["error": "\(syncFailureMessage(error))"])
+            return nil
+        }
+    }
+
+    /// Applies the plan with a few set-based statements, never one per database. `hidden` names are skipped like
+    /// blacklisted ones.
+    static func reconcile(
+        instanceID: Int, listed: [String], hidden: Set<String> = [], on connection: PostgresConnection, logger: Logger
+    ) async throws -> SyncCounts {
+        var blacklisted = hidden
         for try await name in try await connection.query(
             """
             SELECT n FROM unnest(\(listed)::text[]) AS n

@@ -78,15 +78,15 @@ public struct DatabaseSync: Sendable {
     }
 
     /// The listing step for the store: the lister that fits the instance's type.
-    func lister() -> @Sendable (DatabaseInstance) async throws -> [String] {
+    func lister() -> @Sendable (DatabaseInstance) async throws -> DatabaseListing {
         let (postgres, mongo, environment, timeout) = (self.postgres, self.mongo, self.environment, self.timeout)
         return { instance in
             guard instance.isActive else { throw ExecutionFailure(message: "instance \(instance.name) is deactivated") }
             switch instance.credentials {
             case .environmentPrefix(let prefix):
-                return try await postgres.databaseNames(prefix: prefix.rawValue, environment: environment, timeout: timeout)
+                return try await postgres.databases(prefix: prefix.rawValue, environment: environment, timeout: timeout)
             case .connectionStringVariable(let variable):
-                return try await mongo.databaseNames(variable: variable.rawValue, environment: environment, timeout: timeout)
+                return try await mongo.databases(variable: variable.rawValue, environment: environment, timeout: timeout)
             case nil:
                 throw ExecutionFailure(message: "instance \(instance.name) names no credential variables")
             }

@@ -21,15 +21,15 @@ public struct MongoDatabaseLister: Sendable {
 
     /// The names, within `timeout` for connecting and listing together.
     /// - Throws: `ExecutionFailure` naming the variable at fault or the server's answer, never the connection string.
-    public func databaseNames(variable: String, environment: [String: String], timeout: Duration) async throws(ExecutionFailure) -> [String] {
+    public func databases(variable: String, environment: [String: String], timeout: Duration) async throws(ExecutionFailure) -> DatabaseListing {
         guard let uri = environment[variable], !uri.isEmpty else {
             throw ExecutionFailure(message: "\(variable) is not set where QueryGate runs, so the instance cannot be listed")
         }
         let threadPool = self.threadPool
         let milliseconds = Int32(clamping: max(1, Int(timeout / .milliseconds(1))))
         return try await withListingDeadline(timeout, what: "listing the databases of the server in \(variable)") {
-            try await threadPool.runIfActive { () throws(ExecutionFailure) -> [String] in
-                try Self.list(uri: uri, variable: variable, timeoutMilliseconds: milliseconds)
+            try await threadPool.runIfActive { () throws(ExecutionFailure) -> DatabaseListing in
+                DatabaseListing(names: try Self.list(uri: uri, variable: variable, timeoutMilliseconds: milliseconds))
             }
         }
     }
