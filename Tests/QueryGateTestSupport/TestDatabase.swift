@@ -67,6 +67,10 @@ public struct TestDatabase: Sendable {
             }
             try await server.drop(name)
             return result
+        } catch let error as PSQLError {
+            try? await server.drop(name)
+            // postgres-nio's description hides the server's message, which is what a failing test must show.
+            throw HarnessError("the portal database failed: \(PortalStore.errorDescription(error))")
         } catch {
             try? await server.drop(name)
             throw error

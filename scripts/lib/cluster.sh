@@ -53,7 +53,7 @@ start_cluster() {
   port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   # Durability is worth nothing for a cluster that is deleted in a minute; speed is.
   "${as_server[@]}" "$bindir/pg_ctl" -D "$workdir/data" -l "$workdir/server.log" -w -t 60 \
-    -o "-p $port -k $workdir -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    -o "-p $port -k $workdir -c listen_addresses=127.0.0.1 -c max_connections=1000 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
     start >/dev/null || { cat "$workdir/server.log" >&2; exit 1; }
   log "PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (data in $workdir)"
 
@@ -63,6 +63,11 @@ start_cluster() {
 }
 
 stop_cluster() {
+  local status=$?
+  # When the tests failed, the server's own complaints (too many clients, a deadlock…) say what they could not.
+  if [ "$status" != 0 ] && [ -f "$workdir/server.log" ]; then
+    grep -E ' (FATAL|PANIC): ' "$workdir/server.log" | sed -E 's/^[^]]*] //' | sort | uniq -c | sort -rn | head -n 10 >&2 || true
+  fi
   "${as_server[@]}" "$bindir/pg_ctl" -D "$workdir/data" -m immediate stop >/dev/null 2>&1 || true
   rm -rf "$workdir"
 }
