@@ -23,3 +23,41 @@ public struct AuditActor: Sendable, Equatable {
 
     public static let system = AuditActor(userID: nil, label: "system", source: .system)
 }
+
+/// Every action the audit log records, as `audit_logs.action` stores it (dotted: what, then what happened to it).
+/// One list, so that what is written and what is read back (the sign-in throttle counts `auth.login_failed`) can
+/// never drift apart.
+public enum AuditAction: String, Sendable, CaseIterable, Codable {
+    case loggedIn = "auth.login"
+    case loginFailed = "auth.login_failed"
+    case loggedOut = "auth.logout"
+    case loggedOutEverywhere = "auth.logout_all"
+    case refreshTokenReused = "auth.refresh_reuse"
+
+    case podCreated = "pod.created"
+    case userCreated = "user.created"
+    case userActivated = "user.activated"
+    case userDeactivated = "user.deactivated"
+    case passwordSet = "user.password_set"
+    case instanceCreated = "instance.created"
+    case syncRequested = "instance.sync_requested"
+    case databaseCreated = "database.created"
+    case blacklistPatternAdded = "blacklist.added"
+    case blacklistPatternRemoved = "blacklist.removed"
+
+    case requestSubmitted = "request.submitted"
+    case requestApproved = "request.approved"
+    case requestRejected = "request.rejected"
+    case requestCancelled = "request.cancelled"
+    case approvalRefused = "request.approval_refused"
+    case rejectionRefused = "request.rejection_refused"
+    case cancellationRefused = "request.cancellation_refused"
+    /// A decision that came after another one (or on a request no longer pending).
+    case decisionLost = "request.decision_lost"
+    /// The Reject button opened the form for the reason.
+    case rejectionStarted = "request.rejection_started"
+    case executionStarted = "request.executing"
+    case executionCompleted = "request.completed"
+    case executionFailed = "request.failed"
+    case executionInterrupted = "request.interrupted"
+}

@@ -45,6 +45,7 @@ import Testing
     static func executor(_ slack: AppHarness, credentials: [String: String]) -> RequestExecutor {
         var settings = RequestExecutor.Settings()
         settings.credentials = credentials
+        settings.previewShowsWhole = { ResultMessage.showsWhole($0, databaseType: $1) }
         return RequestExecutor(
             store: slack.store, postgres: PostgresEngine(threadPool: threadPool, limits: ExecutionLimits(), logger: AppHarness.quietLogger),
             mongo: engine, settings: settings, logger: AppHarness.quietLogger)

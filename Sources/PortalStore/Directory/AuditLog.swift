@@ -5,8 +5,7 @@ import QueryGateCore
 /// One line of the audit trail, written in the same transaction as the change it describes.
 struct AuditEntry: Sendable {
     let actor: AuditActor
-    /// What happened, dotted: `pod.created`, `user.deactivated`, `request.approved`.
-    let action: String
+    let action: AuditAction
     let entityType: String
     let entityID: String?
     /// Facts worth keeping beside the action. Never a secret.
@@ -19,7 +18,7 @@ extension PortalStore {
         try await connection.query(
             """
             INSERT INTO audit_logs (actor_user_id, actor_label, source, action, entity_type, entity_id, details)
-            VALUES (\(entry.actor.userID), \(entry.actor.label), \(entry.actor.source.rawValue), \(entry.action),
+            VALUES (\(entry.actor.userID), \(entry.actor.label), \(entry.actor.source.rawValue), \(entry.action.rawValue),
                     \(entry.entityType), \(entry.entityID), \(details)::jsonb)
             """,
             logger: logger
@@ -27,7 +26,7 @@ extension PortalStore {
     }
 
     /// Records an action that changed nothing, such as a click by someone QueryGate does not know.
-    public func audit(_ actor: AuditActor, action: String, entityType: String, entityID: String?, details: [String: String] = [:]) async throws {
+    public func audit(_ actor: AuditActor, action: AuditAction, entityType: String, entityID: String?, details: [String: String] = [:]) async throws {
         let logger = self.logger
         try await transaction { connection in
             try await Self.appendAudit(

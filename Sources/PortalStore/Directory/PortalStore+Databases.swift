@@ -28,7 +28,7 @@ extension PortalStore {
                 details["credentials_env_prefix"] = prefix
                 details["connection_string_env"] = connectionStringVariable
                 try await Self.appendAudit(
-                    AuditEntry(actor: actor, action: "instance.created", entityType: "database_instance", entityID: String(id),
+                    AuditEntry(actor: actor, action: .instanceCreated, entityType: "database_instance", entityID: String(id),
                                details: details),
                     on: connection, logger: logger)
                 return id
@@ -94,7 +94,7 @@ extension PortalStore {
                     logger: logger
                 ).insertedID(into: "databases")
                 try await Self.appendAudit(
-                    AuditEntry(actor: actor, action: "database.created", entityType: "database", entityID: String(id),
+                    AuditEntry(actor: actor, action: .databaseCreated, entityType: "database", entityID: String(id),
                                details: ["instance": instance.rawValue, "name": name.rawValue]),
                     on: connection, logger: logger)
                 return TargetDatabase(id: id, instanceName: instance.rawValue, instanceType: try DatabaseType(portalValue: type, column: "database_instances.type"),

@@ -19,7 +19,7 @@ extension PortalStore {
                     logger: logger
                 ).insertedID(into: "pods")
                 try await Self.appendAudit(
-                    AuditEntry(actor: actor, action: "pod.created", entityType: "pod", entityID: String(id),
+                    AuditEntry(actor: actor, action: .podCreated, entityType: "pod", entityID: String(id),
                                details: ["name": pod.name.rawValue, "slack_channel_id": pod.slackChannelID.rawValue]),
                     on: connection, logger: logger)
                 return id

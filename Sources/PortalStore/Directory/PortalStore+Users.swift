@@ -27,7 +27,7 @@ extension PortalStore {
                 details["pod"] = user.pod?.rawValue
                 details["slack_user_id"] = user.slackUserID?.rawValue
                 try await Self.appendAudit(
-                    AuditEntry(actor: actor, action: "user.created", entityType: "user", entityID: String(id), details: details),
+                    AuditEntry(actor: actor, action: .userCreated, entityType: "user", entityID: String(id), details: details),
                     on: connection, logger: logger)
                 return (id, podID)
             }
@@ -98,7 +98,7 @@ extension PortalStore {
                 details["sessions_ended"] = String(ended.count)
             }
             try await Self.appendAudit(
-                AuditEntry(actor: actor, action: active ? "user.activated" : "user.deactivated", entityType: "user",
+                AuditEntry(actor: actor, action: active ? .userActivated : .userDeactivated, entityType: "user",
                            entityID: String(id), details: details),
                 on: connection, logger: logger)
         }

@@ -27,9 +27,9 @@ extension PortalStore {
         return try await transaction { connection -> ClaimedRequest? in
             let claimed = try await connection.query(
                 """
-                UPDATE query_requests SET status = 'executing', executor_id = \(executorID),
+                UPDATE query_requests SET status = \(RequestStatus.executing.rawValue), executor_id = \(executorID),
                        lease_expires_at = now() + make_interval(secs => \(lease.seconds)), execution_started_at = now(), updated_at = now()
-                WHERE id = (SELECT id FROM query_requests WHERE status = 'approved'
+                WHERE id = (SELECT id FROM query_requests WHERE status = \(RequestStatus.approved.rawValue)
                             ORDER BY approved_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
                 RETURNING id
                 """,
@@ -48,7 +48,7 @@ extension PortalStore {
                 throw UnexpectedPortalState("request \(id) was claimed but its database or instance row is gone")
             }
             try await Self.appendAudit(
-                AuditEntry(actor: Self.executorActor(executorID), action: "request.executing", entityType: "query_request",
+                AuditEntry(actor: Self.executorActor(executorID), action: .executionStarted, entityType: "query_request",
                            entityID: String(id), details: [:]),
                 on: connection, logger: logger)
             try await Self.enqueueApprovalUpdate(requestID: id, on: connection, logger: logger)
@@ -72,7 +72,7 @@ extension PortalStore {
         try await client.query(
             """
             UPDATE query_requests SET lease_expires_at = now() + make_interval(secs => \(lease.seconds))
-            WHERE id = \(requestID) AND status = 'executing' AND executor_id = \(executorID)
+            WHERE id = \(requestID) AND status = \(RequestStatus.executing.rawValue) AND executor_id = \(executorID)
             RETURNING id
             """,
             logger: logger
@@ -129,7 +129,7 @@ extension PortalStore {
                 UPDATE query_requests SET status = \(status.rawValue), execution_finished_at = now(), lease_expires_at = NULL,
                        result_summary = \(summary)::jsonb, error_message = \(failure?.message), error_sqlstate = \(failure?.sqlState),
                        error_position = \(failure?.position), updated_at = now()
-                WHERE id = \(requestID) AND status = 'executing' AND executor_id = \(executorID)
+                WHERE id = \(requestID) AND status = \(RequestStatus.executing.rawValue) AND executor_id = \(executorID)
                 RETURNING id
                 """,
                 logger: logger
@@ -138,7 +138,8 @@ extension PortalStore {
             var details: [String: String] = [:]
             details["sqlstate"] = failure?.sqlState
             try await Self.appendAudit(
-                AuditEntry(actor: Self.executorActor(executorID), action: "request.\(status.rawValue)", entityType: "query_request",
+                AuditEntry(actor: Self.executorActor(executorID), action: status == .completed ? .executionCompleted : .executionFailed,
+                           entityType: "query_request",
                            entityID: String(requestID), details: details),
                 on: connection, logger: logger)
             for (format, file) in exports {
@@ -161,16 +162,16 @@ extension PortalStore {
         return try await transaction { connection in
             let ids = try await connection.query(
                 """
-                UPDATE query_requests SET status = 'failed', execution_finished_at = now(), result_summary = \(summary)::jsonb,
+                UPDATE query_requests SET status = \(RequestStatus.failed.rawValue), execution_finished_at = now(), result_summary = \(summary)::jsonb,
                        error_message = \(ExecutionFailure.interrupted.message), updated_at = now()
-                WHERE status = 'executing' AND lease_expires_at < now()
+                WHERE status = \(RequestStatus.executing.rawValue) AND lease_expires_at < now()
                 RETURNING id
                 """,
                 logger: logger
             ).decode(Int.self).reduce(into: [Int]()) { $0.append($1) }
             for id in ids {
                 try await Self.appendAudit(
-                    AuditEntry(actor: .system, action: "request.interrupted", entityType: "query_request", entityID: String(id), details: [:]),
+                    AuditEntry(actor: .system, action: .executionInterrupted, entityType: "query_request", entityID: String(id), details: [:]),
                     on: connection, logger: logger)
                 try await Self.enqueueOutcomeNotifications(requestID: id, withFile: false, event: .failed, on: connection, logger: logger)
             }

@@ -1,26 +1,23 @@
 import PostgresNIO
 import QueryGateCore
 
+/// Decisions on requests: `RequestWorkflow` judges, this applies its verdict in the caller's transaction, with its
+/// audit row, the approval message's update and the requester's direct message.
 extension PortalStore {
     /// Approves a pending request if `decider` may, as one conditional update: of any number of simultaneous
     /// clicks exactly one wins; the others learn the request's real state.
     public func approve(requestID: Int, by decider: User, via source: AuditSource) async throws -> DecisionOutcome {
-        try await decide(requestID: requestID, by: decider, via: source, to: .approved, reason: nil)
+        try await decide(.approve, requestID: requestID, by: decider, via: source)
     }
 
     /// Rejects a pending request with a reason (required), if `decider` may.
     public func reject(requestID: Int, reason: String, by decider: User, via source: AuditSource) async throws -> DecisionOutcome {
-        let reason = reason.trimmingSpaces()
-        guard !reason.isEmpty else { throw ValidationError(field: "reason", "say why the request is rejected: the requester reads it") }
-        guard reason.count <= NewRequest.maximumReasonLength else {
-            throw ValidationError(field: "reason", "the reason is \(reason.count) characters long; the limit is \(NewRequest.maximumReasonLength)")
-        }
-        return try await decide(requestID: requestID, by: decider, via: source, to: .rejected, reason: reason)
+        try await decide(.reject(reason: try RequestWorkflow.rejectionReason(reason)), requestID: requestID, by: decider, via: source)
     }
 
     /// Withdraws a pending request; only its requester may.
     public func cancel(requestID: Int, by requester: User, via source: AuditSource) async throws -> DecisionOutcome {
-        try await decide(requestID: requestID, by: requester, via: source, to: .cancelled, reason: nil)
+        try await decide(.cancel, requestID: requestID, by: requester, via: source)
     }
 
     /// Whether `user` may approve or reject the request now, without deciding: the Reject button asks before it
@@ -29,42 +26,58 @@ extension PortalStore {
     public func checkDecision(requestID: Int, by user: User, via source: AuditSource) async throws -> DecisionOutcome? {
         let logger = self.logger
         let actor = AuditActor(userID: user.id, label: user.email, source: source)
+        // The reason is asked for next; the rules do not depend on it.
+        let decision = Decision.reject(reason: "")
         return try await transaction { connection in
-            let checked = try await Self.check(requestID: requestID, by: user, deciding: .rejected, actor: actor, on: connection, logger: logger)
-            guard case .allowed(let status) = checked else { return checked.outcome }
-            guard status == .pending else {
-                try await Self.auditLostDecision(requestID: requestID, decision: .rejected, status: status, actor: actor, on: connection, logger: logger)
+            let facts = try await Self.decisionFacts(of: requestID, on: connection, logger: logger)
+            switch RequestWorkflow.judge(decision, by: user, on: facts) {
+            case .refuse(let why, let answer):
+                try await Self.auditRefusal(of: decision, requestID: requestID, why: why, actor: actor, on: connection, logger: logger)
+                return answer
+            case .tooLate(let status):
+                try await Self.auditLostDecision(requestID: requestID, decision: decision, status: status, actor: actor, on: connection, logger: logger)
                 return .alreadyDecided(status)
+            case .proceed:
+                try await Self.appendAudit(
+                    AuditEntry(actor: actor, action: .rejectionStarted, entityType: "query_request", entityID: String(requestID), details: [:]),
+                    on: connection, logger: logger)
+                return nil
             }
-            try await Self.appendAudit(
-                AuditEntry(actor: actor, action: "request.rejection_started", entityType: "query_request", entityID: String(requestID), details: [:]),
-                on: connection, logger: logger)
-            return nil
         }
     }
 
-    private func decide(
-        requestID: Int, by user: User, via source: AuditSource, to decision: RequestStatus, reason: String?
-    ) async throws -> DecisionOutcome {
+    private func decide(_ decision: Decision, requestID: Int, by user: User, via source: AuditSource) async throws -> DecisionOutcome {
         let logger = self.logger
         let actor = AuditActor(userID: user.id, label: user.email, source: source)
         return try await transaction { connection in
-            let checked = try await Self.check(requestID: requestID, by: user, deciding: decision, actor: actor, on: connection, logger: logger)
-            guard case .allowed(let currentStatus) = checked else { return checked.outcome }
+            let facts = try await Self.decisionFacts(of: requestID, on: connection, logger: logger)
+            let from: RequestStatus
+            switch RequestWorkflow.judge(decision, by: user, on: facts) {
+            case .refuse(let why, let answer):
+                try await Self.auditRefusal(of: decision, requestID: requestID, why: why, actor: actor, on: connection, logger: logger)
+                return answer
+            case .tooLate(let status):
+                try await Self.auditLostDecision(requestID: requestID, decision: decision, status: status, actor: actor, on: connection, logger: logger)
+                return .alreadyDecided(status)
+            case .proceed(let current, _):
+                from = current
+            }
+            let to = decision.target
+            let reason = decision.rejectionReason
 
             // The one statement that decides: zero rows means someone else decided first.
             let updated = try await connection.query(
                 """
                 UPDATE query_requests SET
-                    status = \(decision.rawValue),
-                    approved_by = CASE WHEN \(decision.rawValue) = 'approved' THEN \(user.id) ELSE approved_by END,
-                    approved_at = CASE WHEN \(decision.rawValue) = 'approved' THEN now() ELSE approved_at END,
-                    rejected_by = CASE WHEN \(decision.rawValue) = 'rejected' THEN \(user.id) ELSE rejected_by END,
-                    rejected_at = CASE WHEN \(decision.rawValue) = 'rejected' THEN now() ELSE rejected_at END,
-                    rejection_reason = CASE WHEN \(decision.rawValue) = 'rejected' THEN \(reason) ELSE rejection_reason END,
-                    cancelled_at = CASE WHEN \(decision.rawValue) = 'cancelled' THEN now() ELSE cancelled_at END,
+                    status = \(to.rawValue),
+                    approved_by = CASE WHEN \(to.rawValue) = 'approved' THEN \(user.id) ELSE approved_by END,
+                    approved_at = CASE WHEN \(to.rawValue) = 'approved' THEN now() ELSE approved_at END,
+                    rejected_by = CASE WHEN \(to.rawValue) = 'rejected' THEN \(user.id) ELSE rejected_by END,
+                    rejected_at = CASE WHEN \(to.rawValue) = 'rejected' THEN now() ELSE rejected_at END,
+                    rejection_reason = CASE WHEN \(to.rawValue) = 'rejected' THEN \(reason) ELSE rejection_reason END,
+                    cancelled_at = CASE WHEN \(to.rawValue) = 'cancelled' THEN now() ELSE cancelled_at END,
                     updated_at = now()
-                WHERE id = \(requestID) AND status = 'pending'
+                WHERE id = \(requestID) AND status = \(from.rawValue)
                 RETURNING id
                 """,
                 logger: logger
@@ -72,7 +85,7 @@ extension PortalStore {
             guard updated != nil else {
                 let now = try await connection.query("SELECT status FROM query_requests WHERE id = \(requestID)", logger: logger)
                     .decode(String.self).first { _ in true }
-                let status = now.flatMap(RequestStatus.init(rawValue:)) ?? currentStatus
+                let status = now.flatMap(RequestStatus.init(rawValue:)) ?? from
                 try await Self.auditLostDecision(requestID: requestID, decision: decision, status: status, actor: actor, on: connection, logger: logger)
                 return .alreadyDecided(status)
             }
@@ -80,47 +93,19 @@ extension PortalStore {
             var details: [String: String] = [:]
             details["reason"] = reason
             try await Self.appendAudit(
-                AuditEntry(actor: actor, action: "request.\(decision.rawValue)", entityType: "query_request", entityID: String(requestID),
-                           details: details),
+                AuditEntry(actor: actor, action: decision.auditAction, entityType: "query_request", entityID: String(requestID), details: details),
                 on: connection, logger: logger)
             try await Self.enqueueApprovalUpdate(requestID: requestID, on: connection, logger: logger)
-            if decision == .approved {
+            if to == .approved {
                 try await connection.query("SELECT pg_notify(\(Self.executorChannel), \(String(requestID)))", logger: logger)
             }
-            let event: RequestEvent = decision == .approved ? .approved : decision == .rejected ? .rejected : .cancelled
-            try await Self.enqueueDirectMessage(requestID: requestID, event: event, on: connection, logger: logger)
-            return .decided(decision)
+            try await Self.enqueueDirectMessage(requestID: requestID, event: decision.event, on: connection, logger: logger)
+            return .decided(to)
         }
     }
 
-    private enum Check {
-        case allowed(RequestStatus)
-        case stopped(DecisionOutcome)
-
-        var outcome: DecisionOutcome {
-            if case .stopped(let outcome) = self { return outcome }
-            return .notFound
-        }
-    }
-
-    /// Finds the request and applies the rules, in an order that keeps ids secret: first what depends on the caller
-    /// alone (a deactivated account), then whether the caller may see the request at all (`RequestVisibility`: a
-    /// request they may not see gets exactly the answer a missing one gets), then the approval policy. Every
-    /// refusal is audited here, in the caller's transaction, with the real reason.
-    private static func check(
-        requestID: Int, by user: User, deciding decision: RequestStatus, actor: AuditActor, on connection: PostgresConnection, logger: Logger
-    ) async throws -> Check {
-        func refuse(_ why: String, answer: DecisionOutcome) async throws -> Check {
-            try await appendAudit(
-                AuditEntry(actor: actor, action: "request.\(verb(decision))_refused", entityType: "query_request",
-                           entityID: String(requestID), details: ["why": why]),
-                on: connection, logger: logger)
-            return .stopped(answer)
-        }
-        guard user.isActive else {
-            let why = ApprovalPolicy.Refusal.inactive.explanation
-            return try await refuse(why, answer: .refused(why))
-        }
+    /// What `RequestWorkflow` judges a decision on; `nil` when there is no such request.
+    private static func decisionFacts(of requestID: Int, on connection: PostgresConnection, logger: Logger) async throws -> DecisionFacts? {
         let found = try await connection.query(
             """
             SELECT r.requester_id, r.pod_id, r.status, u.email, p.name
@@ -128,42 +113,29 @@ extension PortalStore {
             WHERE r.id = \(requestID)
             """, logger: logger
         ).decode((Int, Int, String, String, String).self).first { _ in true }
-        guard let (requesterID, podID, status, requesterEmail, podName) = found else {
-            return try await refuse("no such request", answer: .notFound)
-        }
-        let refusal = refusal(of: user, deciding: decision, requesterID: requesterID, podID: podID)
-        guard RequestVisibility.allows(user, requestBy: requesterEmail, inPod: podName) else {
-            return try await refuse("may not see the request" + (refusal.map { "; \($0)" } ?? ""), answer: .notFound)
-        }
-        if let refusal { return try await refuse(refusal, answer: .refused(refusal)) }
-        return .allowed(try RequestStatus(portalValue: status, column: "query_requests.status"))
+        guard let (requesterID, podID, status, requesterEmail, podName) = found else { return nil }
+        return DecisionFacts(requesterID: requesterID, requesterEmail: requesterEmail, podID: podID, podName: podName,
+                             status: try RequestStatus(portalValue: status, column: "query_requests.status"))
+    }
+
+    /// Every refusal is audited in the caller's transaction, with the real reason (also when the caller is told less).
+    private static func auditRefusal(
+        of decision: Decision, requestID: Int, why: String, actor: AuditActor, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        try await appendAudit(
+            AuditEntry(actor: actor, action: decision.refusalAuditAction, entityType: "query_request", entityID: String(requestID),
+                       details: ["why": why]),
+            on: connection, logger: logger)
     }
 
     /// A decision that came too late (someone else decided first, or the message was old): audited with the state
     /// the request really is in, so that the log has one row per click.
     private static func auditLostDecision(
-        requestID: Int, decision: RequestStatus, status: RequestStatus, actor: AuditActor, on connection: PostgresConnection, logger: Logger
+        requestID: Int, decision: Decision, status: RequestStatus, actor: AuditActor, on connection: PostgresConnection, logger: Logger
     ) async throws {
         try await appendAudit(
-            AuditEntry(actor: actor, action: "request.decision_lost", entityType: "query_request", entityID: String(requestID),
-                       details: ["decision": decision.rawValue, "status": status.rawValue]),
+            AuditEntry(actor: actor, action: .decisionLost, entityType: "query_request", entityID: String(requestID),
+                       details: ["decision": decision.target.rawValue, "status": status.rawValue]),
             on: connection, logger: logger)
-    }
-
-    /// `nil` when `user` may make `decision`; otherwise what to tell them.
-    static func refusal(of user: User, deciding decision: RequestStatus, requesterID: Int, podID: Int) -> String? {
-        if decision == .cancelled {
-            guard user.isActive else { return ApprovalPolicy.Refusal.inactive.explanation }
-            return user.id == requesterID ? nil : "only the person who made a request can cancel it"
-        }
-        return ApprovalPolicy.refusal(for: user.asDecider, requesterID: requesterID, podID: podID)?.explanation
-    }
-
-    static func verb(_ decision: RequestStatus) -> String {
-        switch decision {
-        case .approved: "approval"
-        case .rejected: "rejection"
-        default: "cancellation"
-        }
     }
 }

@@ -64,7 +64,7 @@ extension PortalStore {
                 logger: logger
             ).insertedID(into: "query_requests")
             try await Self.appendAudit(
-                AuditEntry(actor: AuditActor(userID: requester.id, label: requester.email, source: source), action: "request.submitted",
+                AuditEntry(actor: AuditActor(userID: requester.id, label: requester.email, source: source), action: .requestSubmitted,
                            entityType: "query_request", entityID: String(id),
                            details: ["target": request.target.description, "type": request.submissionType.rawValue]),
                 on: connection, logger: logger)
@@ -107,15 +107,11 @@ extension PortalStore {
         _ filter: RequestFilter, visibleTo user: User, page: PageRequest
     ) async throws -> (requests: [RequestDetails], hasMore: Bool) {
         var condition = RequestConditions()
-        switch user.role {
-        case .admin: break
-        case .manager:
-            if let podID = user.podID {
-                condition.add("(r.pod_id = ? OR r.requester_id = ?)", podID, user.id)
-            } else {
-                condition.add("r.requester_id = ?", user.id)
-            }
-        case .developer: condition.add("r.requester_id = ?", user.id)
+        switch RequestVisibility.scope(of: user) {
+        case .everything: break
+        case .ownAndPod(let userID, _, let podID, _): condition.add("(r.pod_id = ? OR r.requester_id = ?)", podID, userID)
+        case .own(let userID, _): condition.add("r.requester_id = ?", userID)
+        case .nothing: condition.add("false")
         }
         if let status = filter.status { condition.add("r.status = ?", status.rawValue) }
         if let pod = filter.pod { condition.add("p.name = ?", pod.rawValue) }

@@ -55,7 +55,7 @@ extension PortalStore {
                 logger: logger
             ).decode(UUID.self).reduce(into: Set<UUID>()) { $0.insert($1) }
             try await Self.appendAudit(
-                AuditEntry(actor: actor, action: "user.password_set", entityType: "user", entityID: String(id),
+                AuditEntry(actor: actor, action: .passwordSet, entityType: "user", entityID: String(id),
                            details: ["sessions_ended": String(ended.count)]),
                 on: connection, logger: logger)
         }
@@ -74,7 +74,7 @@ extension PortalStore {
                 logger: logger)
             try await connection.query("UPDATE users SET last_login_at = now() WHERE id = \(userID)", logger: logger)
             try await Self.appendAudit(
-                AuditEntry(actor: AuditActor(userID: userID, label: email, source: .api), action: "auth.login", entityType: "session",
+                AuditEntry(actor: AuditActor(userID: userID, label: email, source: .api), action: .loggedIn, entityType: "session",
                            entityID: family.uuidString, details: ["device": device ?? "", "ip": ip ?? ""]),
                 on: connection, logger: logger)
         }
@@ -104,7 +104,7 @@ extension PortalStore {
                     """,
                     logger: logger)
                 try await Self.appendAudit(
-                    AuditEntry(actor: AuditActor(userID: userID, label: "api", source: .api), action: "auth.refresh_reuse",
+                    AuditEntry(actor: AuditActor(userID: userID, label: "api", source: .api), action: .refreshTokenReused,
                                entityType: "session", entityID: family.uuidString, details: ["ip": ip ?? ""]),
                     on: connection, logger: logger)
                 return .reused
@@ -157,7 +157,7 @@ extension PortalStore {
             ).decode(Int.self).first { _ in true }
             guard ended != nil else { return false }
             try await Self.appendAudit(
-                AuditEntry(actor: AuditActor(userID: user.id, label: user.email, source: .api), action: "auth.logout", entityType: "session",
+                AuditEntry(actor: AuditActor(userID: user.id, label: user.email, source: .api), action: .loggedOut, entityType: "session",
                            entityID: session.uuidString, details: ["reason": reason]),
                 on: connection, logger: logger)
             return true
@@ -172,7 +172,7 @@ extension PortalStore {
                 "UPDATE refresh_tokens SET revoked_at = now(), revoked_reason = 'logout everywhere' WHERE user_id = \(user.id) AND revoked_at IS NULL",
                 logger: logger)
             try await Self.appendAudit(
-                AuditEntry(actor: AuditActor(userID: user.id, label: user.email, source: .api), action: "auth.logout_all", entityType: "user",
+                AuditEntry(actor: AuditActor(userID: user.id, label: user.email, source: .api), action: .loggedOutEverywhere, entityType: "user",
                            entityID: String(user.id), details: [:]),
                 on: connection, logger: logger)
         }
@@ -199,7 +199,7 @@ extension PortalStore {
     /// Records a failed log-in (for the audit log and the rate limit); `account` is the e-mail address as read
     /// (or, when it is not one, what was typed, lower-cased).
     public func recordLoginFailure(account: String, ip: String?) async throws {
-        try await audit(AuditActor(userID: nil, label: "api", source: .api), action: "auth.login_failed", entityType: "session", entityID: nil,
+        try await audit(AuditActor(userID: nil, label: "api", source: .api), action: .loginFailed, entityType: "session", entityID: nil,
                         details: ["email": account, "ip": ip ?? ""])
     }
 
@@ -211,7 +211,7 @@ extension PortalStore {
             SELECT count(*) FILTER (WHERE details->>'email' = \(account)),
                    count(*) FILTER (WHERE \(ip ?? "")::text <> '' AND details->>'ip' = \(ip ?? ""))
             FROM audit_logs
-            WHERE action = 'auth.login_failed' AND created_at > now() - make_interval(secs => \(window.seconds))
+            WHERE action = \(AuditAction.loginFailed.rawValue) AND created_at > now() - make_interval(secs => \(window.seconds))
             """,
             logger: logger
         ).decode((Int, Int).self).first { _ in true } ?? (0, 0)

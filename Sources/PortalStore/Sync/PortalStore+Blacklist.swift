@@ -45,7 +45,7 @@ extension PortalStore {
                 details["instance"] = new.instance?.rawValue
                 details["reason"] = new.reason
                 try await Self.appendAudit(
-                    AuditEntry(actor: actor, action: "blacklist.added", entityType: "database_blacklist", entityID: String(id), details: details),
+                    AuditEntry(actor: actor, action: .blacklistPatternAdded, entityType: "database_blacklist", entityID: String(id), details: details),
                     on: connection, logger: logger)
                 return BlacklistEntry(id: id, pattern: new.pattern, kind: new.kind, instanceName: new.instance?.rawValue, reason: new.reason,
                                       createdAt: createdAt)
@@ -106,7 +106,7 @@ extension PortalStore {
         var details = ["pattern": pattern, "kind": kind]
         details["instance"] = instance
         try await appendAudit(
-            AuditEntry(actor: actor, action: "blacklist.removed", entityType: "database_blacklist", entityID: String(id), details: details),
+            AuditEntry(actor: actor, action: .blacklistPatternRemoved, entityType: "database_blacklist", entityID: String(id), details: details),
             on: connection, logger: logger)
         return true
     }

@@ -122,7 +122,7 @@ extension PortalStore {
                 return .alreadyRunning(try await Self.unfinishedSync(of: instance, on: connection, logger: logger))
             }
             try await Self.appendAudit(
-                AuditEntry(actor: actor, action: "instance.sync_requested", entityType: "database_instance", entityID: String(instance.id),
+                AuditEntry(actor: actor, action: .syncRequested, entityType: "database_instance", entityID: String(instance.id),
                            details: ["instance": instance.name, "via": trigger.rawValue]),
                 on: connection, logger: logger)
             try await connection.query("SELECT pg_notify(\(Self.syncChannel), '')", logger: logger)

@@ -4,7 +4,6 @@ import PortalStore
 import PostgresNIO
 import QueryGateCore
 import ServiceLifecycle
-import SlackGateway
 import TargetEngines
 
 /// Runs approved requests, each exactly once: claims them from the portal database (`SKIP LOCKED`, so several
@@ -36,6 +35,10 @@ public struct RequestExecutor: Service {
         public var progressInterval: Duration = .seconds(15)
         /// The environment that target credentials are read from (PG_INSTANCE_1_HOST…).
         public var credentials: [String: String] = [:]
+        /// Whether the result's reply in Slack will show every row kept, whole; when it will not, the full result
+        /// is kept for upload beside it. The Slack gateway knows (`ResultMessage.showsWhole`); the composition root
+        /// passes it in, so that execution code imports nothing of Slack. By default every result is kept.
+        public var previewShowsWhole: @Sendable (ExecutionResult.Preview, DatabaseType) -> Bool = { _, _ in false }
 
         public init() {}
     }
@@ -154,7 +157,7 @@ public struct RequestExecutor: Service {
         // Uploaded only when the thread's preview does not already show every row kept, whole.
         var exports: [ExportFormat: URL] = [:]
         if case .completed(let result) = outcome, let preview = result.preview,
-           !ResultMessage.showsWhole(preview, databaseType: claimed.databaseType) {
+           !settings.previewShowsWhole(preview, claimed.databaseType) {
             exports[format] = exportURL
             if format != .csv, FileManager.default.fileExists(atPath: csvBeside.path) { exports[.csv] = csvBeside }
         }

@@ -108,6 +108,7 @@ public enum QueryGateApp {
         settings.concurrency = configuration.execution.concurrency
         settings.lease = configuration.execution.lease
         settings.credentials = configuration.targetEnvironment.values
+        settings.previewShowsWhole = { ResultMessage.showsWhole($0, databaseType: $1) }
         settings.spoolDirectory = configuration.dataDirectory.appendingPathComponent("exports", isDirectory: true)
         try? FileManager.default.createDirectory(at: settings.spoolDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         return RequestExecutor(

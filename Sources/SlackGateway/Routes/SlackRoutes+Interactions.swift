@@ -24,7 +24,7 @@ extension SlackRoutes {
         // A deactivated user goes on to the store, which refuses and audits; a stranger, or a value that names no
         // request, is audited here: every click is in the audit log.
         let found = try await store.user(slackUserID: interaction.userID)
-        let refusedAction = actionID == ApprovalMessage.approveActionID ? "request.approval_refused" : "request.rejection_refused"
+        let refusedAction: AuditAction = actionID == ApprovalMessage.approveActionID ? .approvalRefused : .rejectionRefused
         guard let user = found, let requestID = interaction.actionValue.flatMap(RequestNumber.parse) else {
             let actor = found.map { AuditActor(userID: $0.id, label: $0.email, source: .slack) }
                 ?? AuditActor(userID: nil, label: "slack:\(interaction.userID)", source: .slack)

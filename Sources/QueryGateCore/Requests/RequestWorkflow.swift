@@ -1,0 +1,116 @@
+/// A decision a person takes on a request: approve, reject (saying why) or cancel.
+public enum Decision: Sendable, Equatable {
+    case approve
+    case reject(reason: String)
+    case cancel
+
+    /// The status the request moves to.
+    public var target: RequestStatus {
+        switch self {
+        case .approve: .approved
+        case .reject: .rejected
+        case .cancel: .cancelled
+        }
+    }
+
+    /// What the audit log records when the decision is taken, and when it is refused.
+    public var auditAction: AuditAction {
+        switch self {
+        case .approve: .requestApproved
+        case .reject: .requestRejected
+        case .cancel: .requestCancelled
+        }
+    }
+
+    public var refusalAuditAction: AuditAction {
+        switch self {
+        case .approve: .approvalRefused
+        case .reject: .rejectionRefused
+        case .cancel: .cancellationRefused
+        }
+    }
+
+    /// Why the requester gets a direct message about it.
+    public var event: RequestEvent {
+        switch self {
+        case .approve: .approved
+        case .reject: .rejected
+        case .cancel: .cancelled
+        }
+    }
+
+    public var rejectionReason: String? {
+        if case .reject(let reason) = self { return reason }
+        return nil
+    }
+}
+
+/// The facts about a request that a decision is judged on, as the store reads them in the deciding transaction.
+public struct DecisionFacts: Sendable, Equatable {
+    public let requesterID: Int
+    public let requesterEmail: String
+    public let podID: Int
+    public let podName: String
+    public let status: RequestStatus
+
+    public init(requesterID: Int, requesterEmail: String, podID: Int, podName: String, status: RequestStatus) {
+        self.requesterID = requesterID
+        self.requesterEmail = requesterEmail
+        self.podID = podID
+        self.podName = podName
+        self.status = status
+    }
+}
+
+/// The rules of deciding on a request, in one place; the store applies a verdict in one transaction (a conditional
+/// update from `from` to `to`, which settles simultaneous clicks: of any number, exactly one wins).
+public enum RequestWorkflow {
+    public enum Verdict: Sendable, Equatable {
+        /// Move the request `from` → `to`, audit `decision.auditAction`, update the approval message, tell the requester.
+        case proceed(from: RequestStatus, to: RequestStatus)
+        /// Refused: audit `decision.refusalAuditAction` with `why` (the real reason, also when the caller is told
+        /// less), and answer `answer`.
+        case refuse(why: String, answer: DecisionOutcome)
+        /// The request is no longer in a state this decision applies to: audit `.decisionLost`, answer `.alreadyDecided`.
+        case tooLate(RequestStatus)
+    }
+
+    /// Judges `decision` by `user` on the request (`nil`: there is none), in an order that keeps ids secret: first
+    /// what depends on the caller alone (a deactivated account), then whether the caller may see the request at all
+    /// (`RequestVisibility`: a request they may not see gets exactly the answer a missing one gets), then who may
+    /// decide, then the request's state.
+    public static func judge(_ decision: Decision, by user: User, on request: DecisionFacts?) -> Verdict {
+        guard user.isActive else {
+            let why = ApprovalPolicy.Refusal.inactive.explanation
+            return .refuse(why: why, answer: .refused(why))
+        }
+        guard let request else { return .refuse(why: "no such request", answer: .notFound) }
+        let refusal = refusal(of: user, deciding: decision, on: request)
+        guard RequestVisibility.allows(user, requestBy: request.requesterEmail, inPod: request.podName) else {
+            return .refuse(why: "may not see the request" + (refusal.map { "; \($0)" } ?? ""), answer: .notFound)
+        }
+        if let refusal { return .refuse(why: refusal, answer: .refused(refusal)) }
+        guard request.status.canMove(to: decision.target) else { return .tooLate(request.status) }
+        return .proceed(from: request.status, to: decision.target)
+    }
+
+    /// `nil` when `user` may take `decision`; otherwise what to tell them. Only the requester cancels; the pod's
+    /// managers and the admins approve and reject, never their own request (`ApprovalPolicy`).
+    static func refusal(of user: User, deciding decision: Decision, on request: DecisionFacts) -> String? {
+        if decision == .cancel {
+            return user.id == request.requesterID ? nil : "only the person who made a request can cancel it"
+        }
+        return ApprovalPolicy.refusal(for: user.asDecider, requesterID: request.requesterID, podID: request.podID)?.explanation
+    }
+
+    /// The reason of a rejection, trimmed; the requester reads it, so it must say something.
+    /// - Throws: `ValidationError` (field `reason`) when it is empty or too long.
+    public static func rejectionReason(_ text: String) throws(ValidationError) -> String {
+        let reason = text.trimmingSpaces()
+        guard !reason.isEmpty else { throw ValidationError(field: "reason", "say why the request is rejected: the requester reads it") }
+        guard reason.count <= NewRequest.maximumReasonLength else {
+            throw ValidationError(field: "reason", "the reason is \(reason.count) characters long; the limit is \(NewRequest.maximumReasonLength)")
+        }
+        return reason
+    }
+}
