@@ -35,22 +35,35 @@ public struct NewRequest: Sendable, Equatable {
     public let queryText: String
     public let reason: String
 
-    /// - Throws: `ValidationError` naming the field (`target`, `query`, `reason`) that is wrong.
+    /// - Throws: the first of `problems(…)`: a `ValidationError` naming the field (`target`, `query`, `reason`).
     public init(target: String, queryText: String, reason: String, submissionType: SubmissionType = .query) throws(ValidationError) {
+        if let first = Self.problems(target: target, queryText: queryText, reason: reason).first { throw first }
         let target = try TargetPath(target)
         let queryText = queryText.trimmingSpaces()
         let reason = reason.trimmingSpaces()
-        guard !queryText.isEmpty else { throw ValidationError(field: "query", "the query is empty") }
-        guard queryText.count <= Self.maximumQueryLength else {
-            throw ValidationError(field: "query", "the query is \(queryText.count) characters long; the limit is \(Self.maximumQueryLength)")
-        }
-        guard !reason.isEmpty else { throw ValidationError(field: "reason", "say why you need this: approvers decide on the reason") }
-        guard reason.count <= Self.maximumReasonLength else {
-            throw ValidationError(field: "reason", "the reason is \(reason.count) characters long; the limit is \(Self.maximumReasonLength)")
-        }
         self.target = target
         self.submissionType = submissionType
         self.queryText = queryText
         self.reason = reason
+    }
+
+    /// Every problem with a submission's fields, at most one per field, in the order target, query, reason: what a
+    /// form shows under each of its fields at once. Empty when the fields make a request.
+    public static func problems(target: String, queryText: String, reason: String) -> [ValidationError] {
+        var problems: [ValidationError] = []
+        do { _ = try TargetPath(target) } catch { problems.append(error) }
+        let queryText = queryText.trimmingSpaces()
+        let reason = reason.trimmingSpaces()
+        if queryText.isEmpty {
+            problems.append(ValidationError(field: "query", "the query is empty"))
+        } else if queryText.count > maximumQueryLength {
+            problems.append(ValidationError(field: "query", "the query is \(queryText.count) characters, longer than \(maximumQueryLength) (the limit)"))
+        }
+        if reason.isEmpty {
+            problems.append(ValidationError(field: "reason", "say why you need this: approvers decide on the reason"))
+        } else if reason.count > maximumReasonLength {
+            problems.append(ValidationError(field: "reason", "the reason is \(reason.count) characters, longer than \(maximumReasonLength) (the limit)"))
+        }
+        return problems
     }
 }

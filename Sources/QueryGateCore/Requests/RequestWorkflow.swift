@@ -109,7 +109,7 @@ public enum RequestWorkflow {
         let reason = text.trimmingSpaces()
         guard !reason.isEmpty else { throw ValidationError(field: "reason", "say why the request is rejected: the requester reads it") }
         guard reason.count <= NewRequest.maximumReasonLength else {
-            throw ValidationError(field: "reason", "the reason is \(reason.count) characters long; the limit is \(NewRequest.maximumReasonLength)")
+            throw ValidationError(field: "reason", "the reason is \(reason.count) characters, longer than \(NewRequest.maximumReasonLength) (the limit)")
         }
         return reason
     }

@@ -80,15 +80,12 @@ extension SlackRoutes {
         let query = interaction.input(block: fields.query.0, action: fields.query.1) ?? ""
         let reason = interaction.input(block: fields.reason.0, action: fields.reason.1) ?? ""
 
+        // The same rules as every other door (`NewRequest`), all at once, each under its field; the picker's field
+        // says how to fill it rather than the grammar of a target.
         var errors: [String: String] = [:]
-        if (try? TargetPath(target)) == nil { errors[fields.target.0] = "Pick a target from the list." }
-        if query.trimmingSpaces().isEmpty { errors[fields.query.0] = "The query is empty." }
-        if query.trimmingSpaces().count > NewRequest.maximumQueryLength {
-            errors[fields.query.0] = "The query is longer than \(NewRequest.maximumQueryLength) characters."
-        }
-        if reason.trimmingSpaces().isEmpty { errors[fields.reason.0] = "Say why you need this: approvers decide on the reason." }
-        if reason.trimmingSpaces().count > NewRequest.maximumReasonLength {
-            errors[fields.reason.0] = "The reason is longer than \(NewRequest.maximumReasonLength) characters."
+        for problem in NewRequest.problems(target: target, queryText: query, reason: reason) {
+            let block = [fields.target.0, fields.query.0, fields.reason.0].contains(problem.field) ? problem.field : fields.reason.0
+            errors[block] = problem.field == "target" ? "Pick a target from the list." : problem.message
         }
         guard errors.isEmpty else { return SlackResponses.viewErrors(errors) }
 
