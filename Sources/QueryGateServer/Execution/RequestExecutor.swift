@@ -44,16 +44,19 @@ public struct RequestExecutor: Service {
     }
 
     let store: PortalStore
-    let postgres: PostgresEngine
-    let mongo: MongoEngine
+    let engines: TargetEngineRegistry
     let settings: Settings
     let logger: Logger
     private let wake = WakeSignal()
 
+    /// The executor of QueryGate's two engines.
     public init(store: PortalStore, postgres: PostgresEngine, mongo: MongoEngine, settings: Settings, logger: Logger) {
+        self.init(store: store, engines: TargetEngineRegistry([postgres, mongo]), settings: settings, logger: logger)
+    }
+
+    public init(store: PortalStore, engines: TargetEngineRegistry, settings: Settings, logger: Logger) {
         self.store = store
-        self.postgres = postgres
-        self.mongo = mongo
+        self.engines = engines
         self.settings = settings
         self.logger = logger
     }
@@ -68,8 +71,7 @@ public struct RequestExecutor: Service {
                 group.addTask { await workLoop() }
             }
         }
-        await postgres.shutdown()
-        mongo.shutdown()
+        await engines.shutdown()
     }
 
     /// Claims and runs one approved request, if one waits; returns its id. What each work loop does, exposed for
@@ -211,21 +213,9 @@ public struct RequestExecutor: Service {
 
     private func run(_ claimed: PortalStore.ClaimedRequest, exportURL: URL) async -> ExecutionOutcome {
         do {
-            switch (claimed.databaseType, try claimed.credentials.get()) {
-            case (.postgresql, .environmentPrefix(let prefix)):
-                let target = try PostgresTargetSettings.resolve(prefix: prefix.rawValue, database: claimed.databaseName, environment: settings.credentials)
-                let readOnly = RiskAnalysis.assess(claimed.queryText, on: .postgresql).isReadOnly
-                let job = PostgresEngine.Job(settings: target, sql: claimed.queryText, readOnly: readOnly, exportURL: exportURL)
-                return ExecutionOutcome(await postgres.execute(job))
-            case (.mongodb, .connectionStringVariable(let variable)):
-                let job = try MongoEngine.Job.resolve(
-                    variable: variable.rawValue, database: claimed.databaseName, script: claimed.queryText, exportURL: exportURL,
-                    environment: settings.credentials)
-                return ExecutionOutcome(await mongo.execute(job))
-            case (.postgresql, .connectionStringVariable), (.mongodb, .environmentPrefix):
-                // InstanceCredentials' initialiser makes the reference fit the type; this is a store that lies.
-                return .failed(ExecutionFailure(message: "the instance's credentials do not fit its type: an admin must fix it"))
-            }
+            let run = TargetRun(credentials: try claimed.credentials.get(), database: claimed.databaseName, text: claimed.queryText,
+                                exportURL: exportURL)
+            return ExecutionOutcome(await engines.execute(run, on: claimed.databaseType, environment: settings.credentials))
         } catch {
             return .failed(error)
         }
