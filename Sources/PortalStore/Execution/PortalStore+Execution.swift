@@ -2,7 +2,7 @@ import Foundation
 import PostgresNIO
 import QueryGateCore
 
-/// Execution is claimed, not pushed (ARCHITECTURE.md, "Request lifecycle"): a worker takes an approved request
+/// Execution is claimed, not pushed (docs/architecture.md, "A request's path"): a worker takes an approved request
 /// with `FOR UPDATE SKIP LOCKED`, marks it `executing` under its own id with a lease it renews, and records the
 /// outcome only while it still holds the request. Any number of gateway processes can share the portal database;
 /// none runs a request twice, and none re-runs one whose worker vanished.

@@ -1,5 +1,5 @@
 /// Who may decide on a request, decided from the database at the moment of the click, never from the message
-/// the button sits in (ARCHITECTURE.md, "Approval rules").
+/// the button sits in (docs/architecture.md, "Where each rule lives").
 public enum ApprovalPolicy {
     /// What the policy needs to know about the person deciding.
     public struct Decider: Sendable, Equatable {

@@ -1,4 +1,4 @@
-/// The life of a query request (see ARCHITECTURE.md, "Request lifecycle"):
+/// The life of a query request (see docs/architecture.md, "A request's path"):
 ///
 /// ```
 /// pending ──approve──► approved ──claim──► executing ──► completed
