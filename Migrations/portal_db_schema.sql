@@ -1,4 +1,4 @@
--- The consolidated portal schema for fresh installs: 001 to 009 in one file, as the seed describes.
+-- The consolidated portal schema for fresh installs: 001 to 010 in one file, as the seed describes.
 --
 --     psql -v ON_ERROR_STOP=1 -d portal_db -f Migrations/portal_db_schema.sql
 --
@@ -16,7 +16,9 @@ CREATE TABLE IF NOT EXISTS pods (
     slack_channel_id TEXT NOT NULL CHECK (slack_channel_id ~ '^[CG][A-Z0-9]{2,30}$'),
     is_active        BOOLEAN NOT NULL DEFAULT TRUE,
     created_at       TIMESTAMPTZ NOT NULL DEFAULT now(),
-    updated_at       TIMESTAMPTZ NOT NULL DEFAULT now()
+    updated_at       TIMESTAMPTZ NOT NULL DEFAULT now(),
+    -- From 010: how long the pod's requests stay open; NULL follows QUERYGATE_REQUEST_TTL.
+    request_ttl_seconds INTEGER CHECK (request_ttl_seconds > 0)
 );
 
 CREATE TABLE IF NOT EXISTS users (
@@ -120,6 +122,9 @@ CREATE INDEX IF NOT EXISTS query_requests_database_idx ON query_requests (databa
 -- The executor's claim query and the lease sweeper look only at these few rows.
 CREATE INDEX IF NOT EXISTS query_requests_runnable_idx ON query_requests (status, lease_expires_at)
     WHERE status IN ('approved', 'executing');
+-- From 010: the expiry sweep.
+CREATE INDEX IF NOT EXISTS query_requests_open_idx ON query_requests (created_at)
+    WHERE status IN ('pending', 'approved');
 
 -- The Slack outbox: every message is a row written with the state change that causes it, then delivered
 -- by a worker that records the message ts. Thread replies wait for their parent's ts.

@@ -49,6 +49,8 @@ public enum AuditAction: String, Sendable, CaseIterable, Codable {
     case requestApproved = "request.approved"
     case requestRejected = "request.rejected"
     case requestCancelled = "request.cancelled"
+    /// Nobody decided within the request's time to live, or it was approved and never started.
+    case requestExpired = "request.expired"
     case approvalRefused = "request.approval_refused"
     case rejectionRefused = "request.rejection_refused"
     case cancellationRefused = "request.cancellation_refused"

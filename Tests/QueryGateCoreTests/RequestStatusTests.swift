@@ -4,7 +4,7 @@ import Testing
 @Suite("Request lifecycle")
 struct RequestStatusTests {
     @Test func onlyPendingRequestsCanBeDecided() {
-        for decision in [RequestStatus.approved, .rejected, .cancelled, .expired] {
+        for decision in [RequestStatus.approved, .rejected, .cancelled] {
             #expect(RequestStatus.pending.canMove(to: decision))
             for other in RequestStatus.allCases where other != .pending {
                 #expect(!other.canMove(to: decision), "\(other) -> \(decision)")
@@ -12,8 +12,12 @@ struct RequestStatusTests {
         }
     }
 
+    @Test func onlyRequestsThatHaveNotStartedExpire() {
+        #expect(RequestStatus.allCases.filter { $0.canMove(to: .expired) } == [.pending, .approved])
+    }
+
     @Test func executionFollowsApprovalAndEndsOnce() {
-        #expect(RequestStatus.approved.successors == [.executing])
+        #expect(RequestStatus.approved.successors == [.executing, .expired])
         #expect(RequestStatus.executing.successors == [.completed, .failed])
         #expect(!RequestStatus.pending.canMove(to: .executing))
     }

@@ -99,5 +99,5 @@ public enum NotificationType: String, Sendable, Codable {
 
 /// Why a direct message is sent (its `payload.event`).
 public enum RequestEvent: String, Sendable, Codable {
-    case approved, rejected, cancelled, completed, failed
+    case approved, rejected, cancelled, completed, failed, expired
 }

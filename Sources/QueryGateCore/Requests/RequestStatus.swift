@@ -2,7 +2,8 @@
 ///
 /// ```
 /// pending ──approve──► approved ──claim──► executing ──► completed
-///    │                                          └──────► failed
+///    │                     │                    └──────► failed
+///    │                     └──TTL (never started)──► expired
 ///    ├──reject──► rejected    ├──cancel──► cancelled    └──TTL──► expired
 /// ```
 ///
@@ -23,7 +24,7 @@ public enum RequestStatus: String, CaseIterable, Sendable, Codable {
     public var successors: Set<RequestStatus> {
         switch self {
         case .pending: [.approved, .rejected, .cancelled, .expired]
-        case .approved: [.executing]
+        case .approved: [.executing, .expired]
         case .executing: [.completed, .failed]
         case .rejected, .cancelled, .expired, .completed, .failed: []
         }

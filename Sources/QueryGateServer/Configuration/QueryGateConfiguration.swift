@@ -34,6 +34,9 @@ public struct QueryGateConfiguration: Sendable {
         /// How long a running request's claim holds without renewal: a replica that dies mid-request has its
         /// request declared interrupted within this plus 2 s.
         public var lease: Duration
+        /// How long a request waits for a decision (and an approved one for its run) before it expires, where its
+        /// pod sets nothing else; `nil` (`QUERYGATE_REQUEST_TTL=0`): never.
+        public var requestTTL: Duration?
     }
 
     /// The hybrid database sync.
@@ -102,7 +105,9 @@ public struct QueryGateConfiguration: Sendable {
                     maxResultBytes: try reader.integer(Settings.maxResultBytes, in: 1024...(4 << 30), meaning: "a number of bytes") ?? 64 << 20
                 ),
                 concurrency: try reader.integer(Settings.executorConcurrency, in: 0...64, meaning: "a number of requests") ?? 2,
-                lease: try reader.duration(Settings.executorLease, in: .seconds(3)...(.seconds(600))) ?? .seconds(10)
+                lease: try reader.duration(Settings.executorLease, in: .seconds(3)...(.seconds(600))) ?? .seconds(10),
+                requestTTL: reader.string(Settings.requestTTL) == "0"
+                    ? nil : try reader.duration(Settings.requestTTL, in: .seconds(60)...(.seconds(90 * 86_400))) ?? .seconds(86_400)
             ),
             sync: SyncSettings(
                 interval: reader.string(Settings.syncInterval) == "0"

@@ -102,7 +102,9 @@ public enum ApprovalMessage {
             let reason = request.rejectionReason.map { markdown ? Blocks.escape($0) : $0 } ?? ""
             return "*Rejected* by \(who(request.rejecter))\(when): \(reason)".unlessPlain(markdown)
         case .cancelled: return "*Cancelled* by the requester\(when).".unlessPlain(markdown)
-        case .expired: return "*Expired* without a decision.".unlessPlain(markdown)
+        case .expired:
+            return (request.approver.map { "*Expired* before it ran, approved by \(who($0)): no worker started it in time; it did not run." }
+                ?? "*Expired* without a decision.").unlessPlain(markdown)
         }
     }
 }

@@ -122,6 +122,10 @@ public enum Replies {
                 + Blocks.escape(request.rejectionReason ?? "")
         case .cancelled:
             return "🚫 Your request *#\(request.id)* on `\(request.target)` was cancelled."
+        case .expired:
+            let what = request.approver.map { "was approved by \($0.name) but never started: no QueryGate worker ran it in time, so it did not run" }
+                ?? "expired: nobody approved or rejected it in time"
+            return "⌛ Your request *#\(request.id)* on `\(request.target)` \(what). Ask again with `/query` if you still need it."
         case .completed:
             return "✅ Your request *#\(request.id)* on `\(request.target)` completed. The result is in the approval thread\(channel)."
         case .failed:

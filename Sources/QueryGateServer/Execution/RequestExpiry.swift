@@ -1,0 +1,32 @@
+import Logging
+import PortalStore
+import QueryGateCore
+import ServiceLifecycle
+
+/// Expires the requests of `serve` that nobody decided in time (`PortalStore.expireOverdueRequests`), every
+/// `interval`. Every replica sweeps; the conditional updates make each expiry happen once. A failing sweep (the
+/// portal database is away) is logged and tried again at the next turn.
+struct RequestExpiry: Service {
+    let store: PortalStore
+    /// `nil`: only pods with a time to live of their own expire requests.
+    let defaultTTL: Duration?
+    var interval: Duration = .seconds(30)
+    var portalDeadline: Duration = .seconds(10)
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    let expired = try await withDeadline(portalDeadline, "expiring overdue requests") { [store, defaultTTL] in
+                        try await store.expireOverdueRequests(defaultTTL: defaultTTL)
+                    }
+                    if !expired.isEmpty { logger.notice("requests expired without a decision or a run", metadata: ["requests": "\(expired)"]) }
+                } catch {
+                    logger.warning("could not expire overdue requests; trying again", metadata: ["error": "\(PortalStore.errorDescription(error))"])
+                }
+                do { try await Task.sleep(for: interval) } catch { return }
+            }
+        }
+    }
+}
