@@ -32,11 +32,20 @@ public struct PortalAPI: Sendable {
     }
 
     /// Registers the routes. Put `APIMiddleware` on the router first: it turns their errors into JSON.
+    ///
+    /// Each route's caller is authenticated here, inside the same deadline as its handler rather than in a
+    /// middleware around it: authenticating reads the portal database (a revoked session), so with the database
+    /// down it must end in the 503 within the budget too, and the deadline runs its work in a task that may
+    /// outlive the answer, which a middleware's `next` may not.
     public func register(on router: Router<QueryGateRequestContext>) {
-        let api = router.group("api/v1")
+        let api = router.group("api/v1", context: PortalRequestContext.self)
         for route in routes {
             api.on(RouterPath(route.path), method: route.method) { request, context in
-                try await withPortalDeadline { try await route.handler(request, context) }
+                try await withPortalDeadline {
+                    var context = context
+                    context.identity = try await authenticate(request, for: route.access)
+                    return try await route.handler(request, context)
+                }
             }
         }
     }
@@ -63,15 +72,6 @@ public struct PortalAPI: Sendable {
                 throw APIError(.serviceUnavailable, "api_not_configured", "the portal API is off: set JWT_SECRET to turn it on")
             }
         }
-    }
-
-    /// The signed-in user behind the request's bearer token, and the session it belongs to.
-    func authenticate(_ request: Request) async throws -> (user: User, session: UUID) {
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-              let claims = await tokens.verify(String(header.dropFirst("Bearer ".count))),
-              let user = try await store.accessIsValid(userID: claims.userID, session: claims.session)
-        else { throw APIError.unauthenticated }
-        return (user, claims.session)
     }
 
     /// Who the audit log names for what a signed-in user does through the API.

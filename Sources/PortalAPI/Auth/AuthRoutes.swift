@@ -26,25 +26,25 @@ struct AuthRoutes: Sendable {
 
     var routes: [APIRoute] {
         [
-            APIRoute(.post, "auth/login") { request, context in try await login(request, context) },
-            APIRoute(.post, "auth/refresh") { request, context in try await refresh(request, context) },
-            APIRoute(.post, "auth/logout") { request, _ in
-                let caller = try await api.authenticate(request)
+            APIRoute(.post, "auth/login", access: .anyone) { request, context in try await login(request, context) },
+            APIRoute(.post, "auth/refresh", access: .anyone) { request, context in try await refresh(request, context) },
+            APIRoute(.post, "auth/logout") { _, context in
+                let caller = try context.caller
                 try await api.store.endSession(caller.session, of: caller.user, reason: "logout")
                 return Response(status: .noContent)
             },
-            APIRoute(.post, "auth/logout-all") { request, _ in
-                let caller = try await api.authenticate(request)
+            APIRoute(.post, "auth/logout-all") { _, context in
+                let caller = try context.caller
                 try await api.store.endAllSessions(of: caller.user)
                 return Response(status: .noContent)
             },
-            APIRoute(.get, "auth/sessions") { request, _ in
-                let caller = try await api.authenticate(request)
+            APIRoute(.get, "auth/sessions") { _, context in
+                let caller = try context.caller
                 let sessions = try await api.store.liveSessions(of: caller.user.id)
                 return try PortalAPI.json(["sessions": sessions.map { SessionView($0, current: $0.id == caller.session) }])
             },
-            APIRoute(.delete, "auth/sessions/:id") { request, context in
-                let caller = try await api.authenticate(request)
+            APIRoute(.delete, "auth/sessions/:id") { _, context in
+                let caller = try context.caller
                 guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)),
                       try await api.store.endSession(id, of: caller.user, reason: "ended by the user")
                 else { throw APIError.notFound }
@@ -53,7 +53,7 @@ struct AuthRoutes: Sendable {
         ]
     }
 
-    private func login(_ request: Request, _ context: QueryGateRequestContext) async throws -> Response {
+    private func login(_ request: Request, _ context: PortalRequestContext) async throws -> Response {
         let body = try await PortalAPI.decode(LoginBody.self, from: request)
         let account = try? EmailAddress(body.email)
         // Failures count against the address as QueryGate reads it, so " Maria@x.com" is the same account.
@@ -71,7 +71,7 @@ struct AuthRoutes: Sendable {
     }
 
     private func attemptLogin(
-        _ body: LoginBody, account: EmailAddress?, accountKey: String, request: Request, context: QueryGateRequestContext
+        _ body: LoginBody, account: EmailAddress?, accountKey: String, request: Request, context: PortalRequestContext
     ) async throws -> Response {
         let ip = context.clientAddress
         let failures = try await api.store.recentLoginFailures(account: accountKey, ip: ip, within: Self.window)
@@ -93,7 +93,7 @@ struct AuthRoutes: Sendable {
         return try await tokenPair(for: user, session: session, refreshToken: refresh.token)
     }
 
-    private func refresh(_ request: Request, _ context: QueryGateRequestContext) async throws -> Response {
+    private func refresh(_ request: Request, _ context: PortalRequestContext) async throws -> Response {
         let body = try await PortalAPI.decode(RefreshBody.self, from: request)
         let next = TokenService.newRefreshToken()
         let rotation = try await api.store.rotateSession(

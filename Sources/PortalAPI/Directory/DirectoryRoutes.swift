@@ -9,23 +9,19 @@ struct DirectoryRoutes: Sendable {
 
     var routes: [APIRoute] {
         [
-            APIRoute(.get, "me") { request, _ in try PortalAPI.json(UserView(try await api.authenticate(request).user)) },
+            APIRoute(.get, "me") { _, context in try PortalAPI.json(UserView(try context.caller.user)) },
             APIRoute(.get, "instances") { request, _ in
-                _ = try await api.authenticate(request)
                 _ = try QueryParameters(request, allowed: [])
                 let instances = try await api.store.listInstances()
                 return try PortalAPI.json(["instances": instances.map(InstanceView.init)])
             },
             // The list the Slack request form's picker shows: active databases on active instances.
             APIRoute(.get, "databases") { request, _ in
-                _ = try await api.authenticate(request)
                 let query = try QueryParameters(request, allowed: ["search"])
                 let databases = try await api.store.searchTargets(query.string("search") ?? "")
                 return try PortalAPI.json(["databases": databases.map(DatabaseView.init)])
             },
-            APIRoute(.get, "audit") { request, _ in
-                let caller = try await api.authenticate(request)
-                guard caller.user.role == .admin else { throw APIError.adminsOnly }
+            APIRoute(.get, "audit", access: .admins) { request, _ in
                 let query = try QueryParameters(request, allowed: ["limit", "cursor"])
                 let page = try PageRequest(size: try query.integer("limit") ?? PageRequest.defaultSize, after: try query.integer("cursor"))
                 let found = try await api.store.recentAuditEntries(limit: page.size + 1, before: page.after)

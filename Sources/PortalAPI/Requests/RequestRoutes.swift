@@ -21,34 +21,33 @@ struct RequestRoutes: Sendable {
 
     var routes: [APIRoute] {
         [
-            APIRoute(.post, "requests") { request, _ in try await submit(request) },
-            APIRoute(.get, "requests") { request, _ in try await list(request) },
-            APIRoute(.get, "requests/:id") { request, context in
-                let caller = try await api.authenticate(request)
+            APIRoute(.post, "requests") { request, context in try await submit(request, by: try context.caller) },
+            APIRoute(.get, "requests") { request, context in try await list(request, for: try context.caller) },
+            APIRoute(.get, "requests/:id") { _, context in
+                let caller = try context.caller
                 return try PortalAPI.json(RequestView(try await visibleRequest(context, to: caller.user)))
             },
-            APIRoute(.post, "requests/:id/approve") { request, context in
-                let caller = try await api.authenticate(request)
+            APIRoute(.post, "requests/:id/approve") { _, context in
+                let caller = try context.caller
                 let id = try requestID(context)
                 return try await answer(try await api.store.approve(requestID: id, by: caller.user, via: .api), id: id, for: caller.user)
             },
             APIRoute(.post, "requests/:id/reject") { request, context in
-                let caller = try await api.authenticate(request)
+                let caller = try context.caller
                 let id = try requestID(context)
                 let body = try await PortalAPI.decode(RejectBody.self, from: request)
                 return try await answer(
                     try await api.store.reject(requestID: id, reason: body.reason, by: caller.user, via: .api), id: id, for: caller.user)
             },
-            APIRoute(.post, "requests/:id/cancel") { request, context in
-                let caller = try await api.authenticate(request)
+            APIRoute(.post, "requests/:id/cancel") { _, context in
+                let caller = try context.caller
                 let id = try requestID(context)
                 return try await answer(try await api.store.cancel(requestID: id, by: caller.user, via: .api), id: id, for: caller.user)
             },
         ]
     }
 
-    private func submit(_ request: Request) async throws -> Response {
-        let caller = try await api.authenticate(request)
+    private func submit(_ request: Request, by caller: Caller) async throws -> Response {
         let body = try await PortalAPI.decode(SubmitBody.self, from: request)
         let new = try NewRequest(target: body.target, queryText: body.query, reason: body.reason, submissionType: body.type ?? .query)
         let submitted = try await api.store.submit(new, by: caller.user, via: .api)
@@ -56,8 +55,7 @@ struct RequestRoutes: Sendable {
         return try PortalAPI.json(RequestView(details), status: .created, headers: [.location: "/api/v1/requests/\(submitted.id)"])
     }
 
-    private func list(_ request: Request) async throws -> Response {
-        let caller = try await api.authenticate(request)
+    private func list(_ request: Request, for caller: Caller) async throws -> Response {
         let query = try QueryParameters(request, allowed: ["status", "pod", "database", "submitter", "from", "to", "limit", "cursor"])
         let filter = RequestFilter(
             status: try query.string("status").map { text throws(ValidationError) in
@@ -78,14 +76,14 @@ struct RequestRoutes: Sendable {
     }
 
     /// The request the path names, if the caller may see it; otherwise 404, as if there were none.
-    private func visibleRequest(_ context: QueryGateRequestContext, to user: User) async throws -> RequestDetails {
+    private func visibleRequest(_ context: PortalRequestContext, to user: User) async throws -> RequestDetails {
         guard let request = try await api.store.requestDetails(id: try requestID(context)),
               RequestVisibility.allows(user, toSee: request)
         else { throw APIError.notFound }
         return request
     }
 
-    private func requestID(_ context: QueryGateRequestContext) throws -> Int {
+    private func requestID(_ context: PortalRequestContext) throws -> Int {
         guard let id = context.parameters.get("id").flatMap(RequestNumber.parse) else { throw APIError.notFound }
         return id
     }

@@ -19,8 +19,8 @@ struct SyncRoutes: Sendable {
 
     var routes: [APIRoute] {
         [
-            APIRoute(.post, "instances/:name/sync") { request, context in
-                let admin = try await authenticateAdmin(request)
+            APIRoute(.post, "instances/:name/sync", access: .admins) { _, context in
+                let admin = try context.caller.user
                 let instance = try await existingInstance(context)
                 switch try await api.store.requestSync(of: instance, trigger: .api, by: PortalAPI.actor(admin)) {
                 case .queued(let queued):
@@ -30,8 +30,7 @@ struct SyncRoutes: Sendable {
                     throw APIError(.conflict, "sync_in_progress", "not queued: \(running.sentence)")
                 }
             },
-            APIRoute(.get, "instances/:name/syncs") { request, context in
-                _ = try await authenticateAdmin(request)
+            APIRoute(.get, "instances/:name/syncs", access: .admins) { request, context in
                 let instance = try await existingInstance(context)
                 let query = try QueryParameters(request, allowed: ["limit"])
                 let limit = try query.integer("limit") ?? 20
@@ -39,15 +38,14 @@ struct SyncRoutes: Sendable {
                 let history = try await api.store.syncHistory(instance: instance, limit: limit)
                 return try PortalAPI.json(["syncs": history.map(SyncView.init)])
             },
-            APIRoute(.get, "blacklist") { request, _ in
-                _ = try await authenticateAdmin(request)
+            APIRoute(.get, "blacklist", access: .admins) { request, _ in
                 let query = try QueryParameters(request, allowed: ["instance"])
                 let instance = try query.string("instance").map { text throws(ValidationError) in try InstanceName(text) }
                 let patterns = try await api.store.listBlacklist(instance: instance)
                 return try PortalAPI.json(["patterns": patterns.map(BlacklistPatternView.init)])
             },
-            APIRoute(.post, "blacklist") { request, _ in
-                let admin = try await authenticateAdmin(request)
+            APIRoute(.post, "blacklist", access: .admins) { request, context in
+                let admin = try context.caller.user
                 let body = try await PortalAPI.decode(NewPatternBody.self, from: request)
                 let new = try NewBlacklistPattern(
                     pattern: body.pattern, kind: try body.kind.map { text throws(ValidationError) in try BlacklistKind(parsing: text) } ?? .exact,
@@ -55,8 +53,8 @@ struct SyncRoutes: Sendable {
                 let added = try await api.store.addBlacklistPattern(new, by: PortalAPI.actor(admin))
                 return try PortalAPI.json(BlacklistPatternView(added), status: .created)
             },
-            APIRoute(.delete, "blacklist/:id") { request, context in
-                let admin = try await authenticateAdmin(request)
+            APIRoute(.delete, "blacklist/:id", access: .admins) { _, context in
+                let admin = try context.caller.user
                 guard let id = context.parameters.get("id").flatMap(RequestNumber.parse),
                       try await api.store.removeBlacklistPattern(id: id, by: PortalAPI.actor(admin))
                 else { throw APIError.notFound }
@@ -65,14 +63,8 @@ struct SyncRoutes: Sendable {
         ]
     }
 
-    private func authenticateAdmin(_ request: Request) async throws -> User {
-        let caller = try await api.authenticate(request)
-        guard caller.user.role == .admin else { throw APIError.adminsOnly }
-        return caller.user
-    }
-
     /// The instance the path names; 404 when there is none.
-    private func existingInstance(_ context: QueryGateRequestContext) async throws -> InstanceName {
+    private func existingInstance(_ context: PortalRequestContext) async throws -> InstanceName {
         guard let text = context.parameters.get("name"), let name = try? InstanceName(text),
               try await api.store.listInstances().contains(where: { $0.name == name.rawValue })
         else { throw APIError.notFound }
