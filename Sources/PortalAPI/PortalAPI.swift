@@ -1,7 +1,6 @@
 import Foundation
 import Hummingbird
 import Logging
-import NIOCore
 import PortalStore
 import QueryGateCore
 
@@ -10,10 +9,6 @@ import QueryGateCore
 ///
 /// `openapi.yaml` beside the sources describes every route; a test keeps the two in step.
 public struct PortalAPI: Sendable {
-    /// API bodies are small (a query is at most 20,000 characters); anything larger is refused (413) before it
-    /// is read whole.
-    static let maximumBodySize = 256 * 1024
-
     let store: PortalStore
     let tokens: TokenService
     let hasher: PasswordHasher
@@ -77,60 +72,5 @@ public struct PortalAPI: Sendable {
     /// Who the audit log names for what a signed-in user does through the API.
     static func actor(_ user: User) -> AuditActor {
         AuditActor(userID: user.id, label: user.email, source: .api)
-    }
-
-    /// The API's door for bodies: JSON only (415 otherwise), at most `maximumBodySize` (413), decodable as `T`
-    /// (400 naming the field), and no text PostgreSQL refuses anywhere in it (400 naming the field, `InputText`).
-    static func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
-        try requireJSON(request.headers[.contentType])
-        let body: ByteBuffer
-        do {
-            body = try await request.body.collect(upTo: maximumBodySize)
-        } catch is NIOTooManyBytesError {
-            throw APIError(.contentTooLarge, "payload_too_large", "the body is over \(maximumBodySize / 1024) KiB; a request's query is at most \(NewRequest.maximumQueryLength) characters")
-        }
-        let data = Data(body.readableBytesView)
-        do {
-            if let path = try JSONDecoder().decode(UnstorableTextProbe.self, from: data).path {
-                throw InputText.refusal(field: path.isEmpty ? "body" : path.joined(separator: "."))
-            }
-            return try JSONDecoder().decode(T.self, from: data)
-        } catch let error as DecodingError {
-            throw APIError.badRequest("the body is not the JSON this endpoint takes (\(describe(error)))", field: field(of: error))
-        }
-    }
-
-    /// `application/json`, with no parameter but `charset=utf-8` (JSON is UTF-8; RFC 8259).
-    static func requireJSON(_ contentType: String?) throws(APIError) {
-        let parts = (contentType ?? "").split(separator: ";").map { $0.trimmingSpaces().lowercased().replacingOccurrences(of: " ", with: "") }
-        guard parts.first == "application/json", parts.dropFirst().allSatisfy({ $0 == "charset=utf-8" || $0 == "charset=\"utf-8\"" }) else {
-            throw APIError.unsupportedMediaType
-        }
-    }
-
-    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys]
-        var headers = headers
-        headers[.contentType] = "application/json; charset=utf-8"
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
-    }
-
-    private static func field(of error: DecodingError) -> String? {
-        switch error {
-        case .keyNotFound(let key, _): key.stringValue
-        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context): context.codingPath.last?.stringValue
-        @unknown default: nil
-        }
-    }
-
-    private static func describe(_ error: DecodingError) -> String {
-        switch error {
-        case .keyNotFound(let key, _): "\(key.stringValue) is missing"
-        case .typeMismatch(_, let context), .valueNotFound(_, let context): "\(context.codingPath.map(\.stringValue).joined(separator: ".")) has the wrong type"
-        case .dataCorrupted: "it is not valid JSON"
-        @unknown default: "it could not be read"
-        }
     }
 }

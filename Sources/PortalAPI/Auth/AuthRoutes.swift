@@ -41,7 +41,7 @@ struct AuthRoutes: Sendable {
             APIRoute(.get, "auth/sessions") { _, context in
                 let caller = try context.caller
                 let sessions = try await api.store.liveSessions(of: caller.user.id)
-                return try PortalAPI.json(["sessions": sessions.map { SessionView($0, current: $0.id == caller.session) }])
+                return try context.json(["sessions": sessions.map { SessionView($0, current: $0.id == caller.session) }])
             },
             APIRoute(.delete, "auth/sessions/:id") { _, context in
                 let caller = try context.caller
@@ -54,7 +54,7 @@ struct AuthRoutes: Sendable {
     }
 
     private func login(_ request: Request, _ context: PortalRequestContext) async throws -> Response {
-        let body = try await PortalAPI.decode(LoginBody.self, from: request)
+        let body = try await context.decode(LoginBody.self, from: request)
         let account = try? EmailAddress(body.email)
         // Failures count against the address as QueryGate reads it, so " Maria@x.com" is the same account.
         let accountKey = account?.rawValue ?? body.email.lowercased()
@@ -90,11 +90,11 @@ struct AuthRoutes: Sendable {
         let session = try await api.store.startSession(
             userID: user.id, email: user.email, tokenHash: refresh.hash, device: device, ip: ip,
             expiresAt: Date().addingTimeInterval(api.tokens.refreshLifetime.timeInterval))
-        return try await tokenPair(for: user, session: session, refreshToken: refresh.token)
+        return try await tokenPair(for: user, session: session, refreshToken: refresh.token, context)
     }
 
     private func refresh(_ request: Request, _ context: PortalRequestContext) async throws -> Response {
-        let body = try await PortalAPI.decode(RefreshBody.self, from: request)
+        let body = try await context.decode(RefreshBody.self, from: request)
         let next = TokenService.newRefreshToken()
         let rotation = try await api.store.rotateSession(
             tokenHash: TokenService.hash(body.refresh_token), newTokenHash: next.hash,
@@ -102,7 +102,7 @@ struct AuthRoutes: Sendable {
         switch rotation {
         case .rotated(let userID, let session):
             guard let user = try await api.store.user(id: userID) else { throw APIError.unauthenticated }
-            return try await tokenPair(for: user, session: session, refreshToken: next.token)
+            return try await tokenPair(for: user, session: session, refreshToken: next.token, context)
         case .reused:
             throw APIError(.unauthorized, "refresh_token_reused",
                            "this refresh token was already used, so the session has been ended everywhere it was open; sign in again")
@@ -117,9 +117,9 @@ struct AuthRoutes: Sendable {
         (given ?? request.headers[.userAgent]).map { String($0.prefix(200)) }.flatMap { InputText.isStorable($0) ? $0 : nil }
     }
 
-    private func tokenPair(for user: User, session: UUID, refreshToken: String) async throws -> Response {
+    private func tokenPair(for user: User, session: UUID, refreshToken: String, _ context: PortalRequestContext) async throws -> Response {
         let access = try await api.tokens.accessToken(userID: user.id, session: session)
-        return try PortalAPI.json(TokenPair(
+        return try context.json(TokenPair(
             access_token: access, token_type: "Bearer", expires_in: Int(api.tokens.accessLifetime.components.seconds),
             refresh_token: refreshToken, refresh_expires_in: Int(api.tokens.refreshLifetime.components.seconds),
             user: UserView(user)))

@@ -9,24 +9,24 @@ struct DirectoryRoutes: Sendable {
 
     var routes: [APIRoute] {
         [
-            APIRoute(.get, "me") { _, context in try PortalAPI.json(UserView(try context.caller.user)) },
-            APIRoute(.get, "instances") { request, _ in
+            APIRoute(.get, "me") { _, context in try context.json(UserView(try context.caller.user)) },
+            APIRoute(.get, "instances") { request, context in
                 _ = try QueryParameters(request, allowed: [])
                 let instances = try await api.store.listInstances()
-                return try PortalAPI.json(["instances": instances.map(InstanceView.init)])
+                return try context.json(["instances": instances.map(InstanceView.init)])
             },
             // The list the Slack request form's picker shows: active databases on active instances.
-            APIRoute(.get, "databases") { request, _ in
+            APIRoute(.get, "databases") { request, context in
                 let query = try QueryParameters(request, allowed: ["search"])
                 let databases = try await api.store.searchTargets(query.string("search") ?? "")
-                return try PortalAPI.json(["databases": databases.map(DatabaseView.init)])
+                return try context.json(["databases": databases.map(DatabaseView.init)])
             },
-            APIRoute(.get, "audit", access: .admins) { request, _ in
+            APIRoute(.get, "audit", access: .admins) { request, context in
                 let query = try QueryParameters(request, allowed: ["limit", "cursor"])
                 let page = try PageRequest(size: try query.integer("limit") ?? PageRequest.defaultSize, after: try query.integer("cursor"))
                 let found = try await api.store.recentAuditEntries(limit: page.size + 1, before: page.after)
                 let entries = found.prefix(page.size)
-                return try PortalAPI.json(AuditList(
+                return try context.json(AuditList(
                     entries: entries.map(AuditEntryView.init),
                     next_cursor: found.count > page.size ? entries.last.map { String($0.id) } : nil))
             },

@@ -7,7 +7,10 @@ import QueryGateCore
 
 /// Every API error, as JSON with a stable code: `{"error": {"code": "…", "message": "…", "field": "…"}}`.
 /// Nothing internal (a stack trace, an SQL error of our own) ever reaches the body.
-public struct APIError: Error, Sendable, Equatable {
+///
+/// An `HTTPResponseError`, so that Hummingbird answers one thrown anywhere with this JSON; `APIMiddleware` turns
+/// every other error of an `/api/` route into one.
+public struct APIError: HTTPResponseError, Sendable, Equatable {
     public let status: HTTPResponse.Status
     public let code: String
     public let message: String
@@ -45,7 +48,7 @@ public struct APIError: Error, Sendable, Equatable {
         return error
     }
 
-    var response: Response {
+    public func response(from request: Request, context: some RequestContext) -> Response {
         var error: [String: String] = ["code": code, "message": message]
         error["field"] = field
         let body = (try? JSONEncoder().encode(["error": error])) ?? Data()

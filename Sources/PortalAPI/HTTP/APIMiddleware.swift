@@ -25,7 +25,7 @@ public struct APIMiddleware<Context: RequestContext>: RouterMiddleware {
         var response: Response
         if request.method == .options, request.headers[.accessControlRequestMethod] != nil {
             response = allowedOrigin == nil
-                ? APIError(.forbidden, "origin_not_allowed", "this origin may not call the QueryGate API").response
+                ? APIError(.forbidden, "origin_not_allowed", "this origin may not call the QueryGate API").response(from: request, context: context)
                 : Self.preflight()
         } else {
             response = await Self.answer(request, context: context, next: next)
@@ -38,16 +38,25 @@ public struct APIMiddleware<Context: RequestContext>: RouterMiddleware {
         return response
     }
 
-    /// The route's answer, or the JSON error for what it threw. Unexpected errors are logged with their cause
-    /// and answered with nothing about it.
+    /// The route's answer, or the JSON error for what it threw.
     private static func answer(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async -> Response {
         do {
             return try await next(request, context)
-        } catch let error as APIError {
-            return error.response
-        } catch let error as ValidationError {
-            return APIError.badRequest(error.message, field: error.field).response
-        } catch let error as HTTPError {
+        } catch {
+            return apiError(for: error, request, context).response(from: request, context: context)
+        }
+    }
+
+    /// The API's words for an error: its own as they are, a domain validation as `invalid_input` naming the field,
+    /// Hummingbird's (a 404 of the router, a body too large) with a code of their own. Anything else is logged
+    /// with its cause and answered with nothing about it.
+    private static func apiError(for error: any Error, _ request: Request, _ context: Context) -> APIError {
+        switch error {
+        case let error as APIError:
+            return error
+        case let error as ValidationError:
+            return APIError.badRequest(error.message, field: error.field)
+        case let error as HTTPError:
             let code = switch error.status {
             case .contentTooLarge: "payload_too_large"
             case .notFound: "not_found"
@@ -55,10 +64,10 @@ public struct APIMiddleware<Context: RequestContext>: RouterMiddleware {
             default: "http_error"
             }
             let message = error.status == .notFound ? APIError.notFound.message : error.body ?? error.status.reasonPhrase
-            return APIError(error.status, code, message).response
-        } catch {
+            return APIError(error.status, code, message)
+        default:
             context.logger.error("API request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
-            return APIError(.internalServerError, "internal_error", "something went wrong on our side; it has been logged").response
+            return APIError(.internalServerError, "internal_error", "something went wrong on our side; it has been logged")
         }
     }
 

@@ -2,7 +2,7 @@ import Foundation
 import QueryGateCore
 
 /// Walks any JSON document and finds the first string (value or key) PostgreSQL could not store, with the keys
-/// leading to it: one check for every body, whatever type it is then decoded as (`PortalAPI.decode`).
+/// leading to it: one check for every body, whatever type it is then decoded as (`PortalRequestContext.decode`).
 struct UnstorableTextProbe: Decodable {
     /// Nil when every string is storable; array positions are written as their index.
     let path: [String]?

@@ -21,41 +21,43 @@ struct RequestRoutes: Sendable {
 
     var routes: [APIRoute] {
         [
-            APIRoute(.post, "requests") { request, context in try await submit(request, by: try context.caller) },
-            APIRoute(.get, "requests") { request, context in try await list(request, for: try context.caller) },
+            APIRoute(.post, "requests") { request, context in try await submit(request, context) },
+            APIRoute(.get, "requests") { request, context in try await list(request, context) },
             APIRoute(.get, "requests/:id") { _, context in
                 let caller = try context.caller
-                return try PortalAPI.json(RequestView(try await visibleRequest(context, to: caller.user)))
+                return try context.json(RequestView(try await visibleRequest(context, to: caller.user)))
             },
             APIRoute(.post, "requests/:id/approve") { _, context in
                 let caller = try context.caller
                 let id = try requestID(context)
-                return try await answer(try await api.store.approve(requestID: id, by: caller.user, via: .api), id: id, for: caller.user)
+                return try await answer(try await api.store.approve(requestID: id, by: caller.user, via: .api), id: id, for: caller.user, context)
             },
             APIRoute(.post, "requests/:id/reject") { request, context in
                 let caller = try context.caller
                 let id = try requestID(context)
-                let body = try await PortalAPI.decode(RejectBody.self, from: request)
+                let body = try await context.decode(RejectBody.self, from: request)
                 return try await answer(
-                    try await api.store.reject(requestID: id, reason: body.reason, by: caller.user, via: .api), id: id, for: caller.user)
+                    try await api.store.reject(requestID: id, reason: body.reason, by: caller.user, via: .api), id: id, for: caller.user, context)
             },
             APIRoute(.post, "requests/:id/cancel") { _, context in
                 let caller = try context.caller
                 let id = try requestID(context)
-                return try await answer(try await api.store.cancel(requestID: id, by: caller.user, via: .api), id: id, for: caller.user)
+                return try await answer(try await api.store.cancel(requestID: id, by: caller.user, via: .api), id: id, for: caller.user, context)
             },
         ]
     }
 
-    private func submit(_ request: Request, by caller: Caller) async throws -> Response {
-        let body = try await PortalAPI.decode(SubmitBody.self, from: request)
+    private func submit(_ request: Request, _ context: PortalRequestContext) async throws -> Response {
+        let caller = try context.caller
+        let body = try await context.decode(SubmitBody.self, from: request)
         let new = try NewRequest(target: body.target, queryText: body.query, reason: body.reason, submissionType: body.type ?? .query)
         let submitted = try await api.store.submit(new, by: caller.user, via: .api)
         guard let details = try await api.store.requestDetails(id: submitted.id) else { throw APIError.notFound }
-        return try PortalAPI.json(RequestView(details), status: .created, headers: [.location: "/api/v1/requests/\(submitted.id)"])
+        return try context.json(RequestView(details), status: .created, headers: [.location: "/api/v1/requests/\(submitted.id)"])
     }
 
-    private func list(_ request: Request, for caller: Caller) async throws -> Response {
+    private func list(_ request: Request, _ context: PortalRequestContext) async throws -> Response {
+        let caller = try context.caller
         let query = try QueryParameters(request, allowed: ["status", "pod", "database", "submitter", "from", "to", "limit", "cursor"])
         let filter = RequestFilter(
             status: try query.string("status").map { text throws(ValidationError) in
@@ -72,7 +74,7 @@ struct RequestRoutes: Sendable {
         let page = try PageRequest(size: try query.integer("limit") ?? PageRequest.defaultSize, after: try query.integer("cursor"))
         let found = try await api.store.listRequests(filter, visibleTo: caller.user, page: page)
         let next = found.hasMore ? found.requests.last.map { String($0.id) } : nil
-        return try PortalAPI.json(RequestList(requests: found.requests.map(RequestView.init), next_cursor: next))
+        return try context.json(RequestList(requests: found.requests.map(RequestView.init), next_cursor: next))
     }
 
     /// The request the path names, if the caller may see it; otherwise 404, as if there were none.
@@ -90,11 +92,11 @@ struct RequestRoutes: Sendable {
 
     /// The answer to a decision. A caller who may not see the request learns nothing about it (404), whatever
     /// the store found; the store has audited the attempt either way.
-    private func answer(_ outcome: DecisionOutcome, id: Int, for user: User) async throws -> Response {
+    private func answer(_ outcome: DecisionOutcome, id: Int, for user: User, _ context: PortalRequestContext) async throws -> Response {
         let request = try await api.store.requestDetails(id: id)
         guard let request, RequestVisibility.allows(user, toSee: request) else { throw APIError.notFound }
         switch outcome {
-        case .decided: return try PortalAPI.json(RequestView(request))
+        case .decided: return try context.json(RequestView(request))
         case .refused(let why): throw APIError(.forbidden, "forbidden", why)
         case .alreadyDecided(let status): throw APIError(.conflict, "conflict", "request #\(id) is already \(status.rawValue)")
         case .notFound: throw APIError.notFound

@@ -24,8 +24,8 @@ struct SyncRoutes: Sendable {
                 let instance = try await existingInstance(context)
                 switch try await api.store.requestSync(of: instance, trigger: .api, by: PortalAPI.actor(admin)) {
                 case .queued(let queued):
-                    return try PortalAPI.json(["sync": SyncView(queued)], status: .accepted,
-                                              headers: [.location: "/api/v1/instances/\(instance)/syncs"])
+                    return try context.json(["sync": SyncView(queued)], status: .accepted,
+                                            headers: [.location: "/api/v1/instances/\(instance)/syncs"])
                 case .alreadyRunning(let running):
                     throw APIError(.conflict, "sync_in_progress", "not queued: \(running.sentence)")
                 }
@@ -36,22 +36,22 @@ struct SyncRoutes: Sendable {
                 let limit = try query.integer("limit") ?? 20
                 guard (1...100).contains(limit) else { throw ValidationError(field: "limit", "limit must be from 1 to 100") }
                 let history = try await api.store.syncHistory(instance: instance, limit: limit)
-                return try PortalAPI.json(["syncs": history.map(SyncView.init)])
+                return try context.json(["syncs": history.map(SyncView.init)])
             },
-            APIRoute(.get, "blacklist", access: .admins) { request, _ in
+            APIRoute(.get, "blacklist", access: .admins) { request, context in
                 let query = try QueryParameters(request, allowed: ["instance"])
                 let instance = try query.string("instance").map { text throws(ValidationError) in try InstanceName(text) }
                 let patterns = try await api.store.listBlacklist(instance: instance)
-                return try PortalAPI.json(["patterns": patterns.map(BlacklistPatternView.init)])
+                return try context.json(["patterns": patterns.map(BlacklistPatternView.init)])
             },
             APIRoute(.post, "blacklist", access: .admins) { request, context in
                 let admin = try context.caller.user
-                let body = try await PortalAPI.decode(NewPatternBody.self, from: request)
+                let body = try await context.decode(NewPatternBody.self, from: request)
                 let new = try NewBlacklistPattern(
                     pattern: body.pattern, kind: try body.kind.map { text throws(ValidationError) in try BlacklistKind(parsing: text) } ?? .exact,
                     instance: try body.instance.map { text throws(ValidationError) in try InstanceName(text) }, reason: body.reason)
                 let added = try await api.store.addBlacklistPattern(new, by: PortalAPI.actor(admin))
-                return try PortalAPI.json(BlacklistPatternView(added), status: .created)
+                return try context.json(BlacklistPatternView(added), status: .created)
             },
             APIRoute(.delete, "blacklist/:id", access: .admins) { _, context in
                 let admin = try context.caller.user
