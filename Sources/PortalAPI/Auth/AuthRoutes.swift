@@ -125,12 +125,3 @@ struct AuthRoutes: Sendable {
             user: UserView(user)))
     }
 }
-
-struct TokenPair: Encodable {
-    let access_token: String
-    let token_type: String
-    let expires_in: Int
-    let refresh_token: String
-    let refresh_expires_in: Int
-    let user: UserView
-}

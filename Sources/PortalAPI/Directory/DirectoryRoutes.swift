@@ -33,8 +33,3 @@ struct DirectoryRoutes: Sendable {
         ]
     }
 }
-
-struct AuditList: Encodable {
-    let entries: [AuditEntryView]
-    let next_cursor: String?
-}

@@ -103,9 +103,3 @@ struct RequestRoutes: Sendable {
         }
     }
 }
-
-struct RequestList: Encodable {
-    let requests: [RequestView]
-    /// Pass as `cursor` for the next page; absent on the last page.
-    let next_cursor: String?
-}

@@ -1,38 +1,8 @@
 import Foundation
-import PortalStore
 import QueryGateCore
 
-// What the API returns, in the API's own snake_case words, kept apart from the domain types so that renaming a
-// Swift property never changes the API (openapi.yaml describes these).
-
-struct UserView: Encodable {
-    let id: Int
-    let email: String
-    let name: String
-    let role: String
-    let pod: String?
-    let slack_user_id: String?
-
-    init(_ user: User) {
-        id = user.id
-        email = user.email
-        name = user.name
-        role = user.role.rawValue
-        pod = user.podName
-        slack_user_id = user.slackUserID
-    }
-}
-
-struct PersonView: Encodable {
-    let name: String
-    let email: String
-
-    init?(_ person: RequestDetails.Person?) {
-        guard let person else { return nil }
-        name = person.name
-        email = person.email
-    }
-}
+// What the API returns about requests and how they ran, in the API's own snake_case words, kept apart from the
+// domain types so that renaming a Swift property never changes the API (openapi.yaml describes these).
 
 struct RequestView: Encodable {
     struct Risk: Encodable {
@@ -97,6 +67,17 @@ struct RequestView: Encodable {
     }
 }
 
+struct PersonView: Encodable {
+    let name: String
+    let email: String
+
+    init?(_ person: RequestDetails.Person?) {
+        guard let person else { return nil }
+        name = person.name
+        email = person.email
+    }
+}
+
 struct ResultView: Encodable {
     struct Statement: Encodable {
         let command: String
@@ -144,81 +125,8 @@ struct ErrorView: Encodable {
     }
 }
 
-struct InstanceView: Encodable {
-    let name: String
-    let type: String
-    let description: String?
-    let is_active: Bool
-    let database_count: Int
-    /// When the last sync ended, and whether it succeeded; absent before the first.
-    let last_sync_at: Date?
-    let last_sync_status: String?
-
-    init(_ instance: DatabaseInstance) {
-        name = instance.name
-        type = instance.type.rawValue
-        description = instance.description
-        is_active = instance.isActive
-        database_count = instance.databaseCount
-        last_sync_at = instance.lastSyncAt
-        last_sync_status = instance.lastSyncStatus
-    }
-}
-
-struct DatabaseView: Encodable {
-    let target: String
-    let instance: String
-    let name: String
-    let type: String
-    let description: String?
-
-    init(_ database: TargetDatabase) {
-        target = "\(database.instanceName)/\(database.name)"
-        instance = database.instanceName
-        name = database.name
-        type = database.instanceType.rawValue
-        description = database.description
-    }
-}
-
-struct AuditEntryView: Encodable {
-    let id: Int
-    let actor: String
-    let source: String
-    let action: String
-    let entity_type: String
-    let entity_id: String?
-    let details: [String: String]
-    let created_at: Date
-
-    init(_ record: AuditRecord) {
-        id = record.id
-        actor = record.actorLabel
-        source = record.source
-        action = record.action
-        entity_type = record.entityType
-        entity_id = record.entityID
-        details = (try? JSONDecoder().decode([String: String].self, from: Data(record.detailsJSON.utf8))) ?? [:]
-        created_at = record.createdAt
-    }
-}
-
-struct SessionView: Encodable {
-    let id: String
-    let device: String?
-    let ip_address: String?
-    let created_at: Date
-    let last_used_at: Date?
-    let expires_at: Date
-    let current: Bool
-
-    init(_ session: PortalStore.Session, current: Bool) {
-        id = session.id.uuidString
-        device = session.deviceInfo
-        ip_address = session.ipAddress
-        created_at = session.createdAt
-        last_used_at = session.lastUsedAt
-        expires_at = session.expiresAt
-        self.current = current
-    }
+struct RequestList: Encodable {
+    let requests: [RequestView]
+    /// Pass as `cursor` for the next page; absent on the last page.
+    let next_cursor: String?
 }
