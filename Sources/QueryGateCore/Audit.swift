@@ -35,6 +35,7 @@ public enum AuditAction: String, Sendable, CaseIterable, Codable {
     case refreshTokenReused = "auth.refresh_reuse"
 
     case podCreated = "pod.created"
+    case podUpdated = "pod.updated"
     case userCreated = "user.created"
     case userActivated = "user.activated"
     case userDeactivated = "user.deactivated"

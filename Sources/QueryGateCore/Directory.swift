@@ -11,8 +11,12 @@ public struct Pod: Sendable, Equatable {
     /// E-mail addresses of the pod's active managers.
     public let managers: [String]
     public let memberCount: Int
+    /// How long the pod's requests stay open (seconds); `nil` follows `QUERYGATE_REQUEST_TTL`.
+    public let requestTTLSeconds: Int?
 
-    public init(id: Int, name: String, slackChannelID: String, description: String?, isActive: Bool, managers: [String], memberCount: Int) {
+    public init(id: Int, name: String, slackChannelID: String, description: String?, isActive: Bool, managers: [String], memberCount: Int,
+                requestTTLSeconds: Int? = nil) {
+        self.requestTTLSeconds = requestTTLSeconds
         self.id = id
         self.name = name
         self.slackChannelID = slackChannelID

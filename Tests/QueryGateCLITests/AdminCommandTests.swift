@@ -32,10 +32,35 @@ struct AdminCommandTests {
 
             let printed = try await querygate.run(["pods", "list"])
             #expect(printed == [
-                "NAME      CHANNEL     MANAGERS           MEMBERS  ACTIVE",
-                "payments  C0APPROVE1  maria@example.com  2        yes",
-                "search    C0SEARCH01  (none)             0        yes",
+                "NAME      CHANNEL     MANAGERS           MEMBERS  ACTIVE  REQUEST TTL",
+                "payments  C0APPROVE1  maria@example.com  2        yes     default",
+                "search    C0SEARCH01  (none)             0        yes     default",
             ])
+        }
+    }
+
+    @Test func aPodsRequestTimeToLiveIsSetAuditedListedAndResetAndBadValuesChangeNothing() async throws {
+        try await TestDatabase.withMigrated { database in
+            let querygate = CommandRunner(database: database)
+            try await querygate.run(["pods", "add", "--name", "payments", "--channel", "C0APPROVE1"])
+            #expect(try await querygate.run(["pods", "set", "--name", "payments", "--request-ttl", "120m"])
+                == ["Requests of pod payments now expire 2h after they are made."])
+            #expect(try await Rows.strings("SELECT request_ttl_seconds::text FROM pods", in: database) == ["7200"])
+            #expect(try await querygate.run(["pods", "list"]).last?.hasSuffix("2h") == true)
+            let audited = try await database.store.recentAuditEntries(limit: 1).first
+            #expect(audited?.action == "pod.updated" && audited?.detailsJSON.contains("\"request_ttl\": \"2h\"") == true)
+
+            for (arguments, field) in [(["--name", "payments", "--request-ttl", "2x"], "request-ttl"),
+                                       (["--name", "payments", "--request-ttl", "30s"], "request-ttl"),
+                                       (["--name", "payments", "--request-ttl", "100d"], "request-ttl"),
+                                       (["--name", "nope", "--request-ttl", "1h"], "pod")] {
+                await #expect { try await querygate.run(["pods", "set"] + arguments) } throws: { ($0 as? ValidationError)?.field == field }
+            }
+            #expect(try await Rows.strings("SELECT request_ttl_seconds::text FROM pods", in: database) == ["7200"])
+            #expect(try await Rows.count("audit_logs WHERE action = 'pod.updated'", in: database) == 1)
+
+            try await querygate.run(["pods", "set", "--name", "payments", "--request-ttl", "default"])
+            #expect(try await Rows.count("pods WHERE request_ttl_seconds IS NULL", in: database) == 1)
         }
     }
 

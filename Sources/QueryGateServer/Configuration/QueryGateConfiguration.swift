@@ -233,13 +233,10 @@ struct SettingsReader {
     /// A lifetime such as `30m`, `900s`, `12h` or `1d` (the seed writes `30m`).
     func duration(_ key: String) throws(ConfigurationError) -> Duration? {
         guard let text = string(key) else { return nil }
-        let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
-        guard let unit = text.last, let seconds = units[unit], let count = Int64(text.dropLast()), count > 0,
-              count <= 366 * 86_400 / seconds
-        else {
+        guard let duration = DurationText.parse(text) else {
             throw ConfigurationError(key, "must be a positive duration such as 900s, 30m, 12h or 1d")
         }
-        return .seconds(count * seconds)
+        return duration
     }
 
     /// A duration that must also lie in `range`.
