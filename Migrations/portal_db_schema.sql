@@ -112,6 +112,9 @@ CREATE TABLE IF NOT EXISTS query_requests (
     created_at            TIMESTAMPTZ NOT NULL DEFAULT now(),
     updated_at            TIMESTAMPTZ NOT NULL DEFAULT now(),
     -- Nobody approves their own request, whatever path the approval took.
+    -- From 010: when the approvers were reminded, and when the requester last nudged them.
+    reminded_at           TIMESTAMPTZ,
+    nudged_at             TIMESTAMPTZ,
     CONSTRAINT query_requests_no_self_approval CHECK (approved_by IS NULL OR approved_by <> requester_id),
     CONSTRAINT query_requests_rejection_has_reason CHECK (
         status <> 'rejected' OR (rejected_by IS NOT NULL AND length(btrim(rejection_reason)) > 0))

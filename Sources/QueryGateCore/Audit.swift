@@ -52,6 +52,8 @@ public enum AuditAction: String, Sendable, CaseIterable, Codable {
     case requestCancelled = "request.cancelled"
     /// Nobody decided within the request's time to live, or it was approved and never started.
     case requestExpired = "request.expired"
+    /// The approvers were reminded: before expiry by QueryGate, or nudged by the requester.
+    case approversReminded = "request.reminded"
     case approvalRefused = "request.approval_refused"
     case rejectionRefused = "request.rejection_refused"
     case cancellationRefused = "request.cancellation_refused"

@@ -8,7 +8,7 @@ import Testing
 /// Requests nobody decides expire: once, across replicas, with the message updated, the requester told, an audit
 /// row; a decision or a run that came first is never overwritten. Time passes by moving `created_at` and
 /// `approved_at` into the past, so that no test waits for a clock.
-@Suite("Request expiry")
+@Suite("Request expiry and reminders")
 struct ExpiryTests {
     typealias People = AppHarness.People
 
@@ -96,6 +96,64 @@ struct ExpiryTests {
             #expect(try await slack.store.expireOverdueRequests(defaultTTL: nil).isEmpty, "no time to live anywhere: never")
             try await slack.database.client.query("UPDATE pods SET request_ttl_seconds = 7200 WHERE name = 'payments'")
             #expect(try await slack.store.expireOverdueRequests(defaultTTL: .seconds(86_400)) == [id])
+        }
+    }
+
+    @Test func approversAreRemindedOnceHalfwayInTheThreadWithTheExpiry() async throws {
+        try await AppHarness.run { slack in
+            let waiting = try await slack.submit()
+            let young = try await slack.submit("SELECT 2")
+            try await slack.deliverOutbox()
+            try await Self.age(waiting, hours: 13, in: slack)
+
+            async let first = slack.store.remindWaitingRequests(defaultTTL: .seconds(86_400), percent: 50)
+            async let second = slack.store.remindWaitingRequests(defaultTTL: .seconds(86_400), percent: 50)
+            #expect(try await (first + second) == [waiting])
+            #expect(try await slack.store.remindWaitingRequests(defaultTTL: .seconds(86_400), percent: 50).isEmpty)
+            #expect(try await slack.status(of: young) == .pending)
+            #expect(try await Rows.count("audit_logs WHERE action = 'request.reminded'", in: slack.database) == 1)
+
+            try await slack.deliverOutbox()
+            let reply = try #require(await slack.fake.recorder.successful("chat.postMessage").last?.arguments)
+            #expect(reply["thread_ts"]?.stringValue == "1732460000.000101" && reply["channel"]?.stringValue == "C0PAYMENTS")
+            let text = reply["text"]?.stringValue ?? ""
+            #expect(text.hasPrefix("⏰ Reminder: request *#\(waiting)* on `pg-main/customer_db` still waits for <@U0MGR0001> or an admin."), "\(text)")
+            #expect(text.contains("It expires <!date^"), "\(text)")
+        }
+    }
+
+    @Test func theRequesterNudgesAtMostOnceAnHourAndNobodyElseMay() async throws {
+        try await AppHarness.run { slack in
+            let id = try await slack.submit()
+            try await slack.deliverOutbox()
+            #expect(try await slack.reply("remind \(id)", as: People.dev) == "Reminded the approvers of request #\(id), in its thread.")
+            #expect(try await slack.reply("remind \(id)", as: People.dev).hasPrefix("You reminded the approvers of request #\(id) less than an hour ago"))
+            #expect(try await slack.reply("remind \(id)", as: People.maria)
+                == "You cannot do that to request #\(id): only the person who made a request can remind its approvers.")
+            #expect(try await slack.reply("remind \(id)", as: People.sam) == Replies.noSuchRequest(id))
+            try await slack.deliverOutbox()
+            let nudges = await slack.fake.recorder.successful("chat.postMessage").compactMap { $0.arguments["text"]?.stringValue }
+                .filter { $0.hasPrefix("👋") }
+            #expect(nudges == ["👋 Dev asks again: request *#\(id)* on `pg-main/customer_db` still waits for <@U0MGR0001> or an admin."], "\(nudges)")
+
+            // An hour later it works again, until the request is decided.
+            try await slack.database.client.query("UPDATE query_requests SET nudged_at = now() - interval '61 minutes' WHERE id = \(id)")
+            _ = try await slack.click("request.approve", request: id, as: People.maria)
+            #expect(try await slack.reply("remind \(id)", as: People.dev).contains("no longer waits for a decision"))
+            #expect(try await Rows.count("audit_logs WHERE action = 'request.reminded'", in: slack.database) == 1)
+        }
+    }
+
+    @Test func aReminderForARequestDecidedBeforeItWentOutIsNotSent() async throws {
+        try await AppHarness.run { slack in
+            let id = try await slack.submit()
+            try await slack.deliverOutbox()
+            try await Self.age(id, hours: 20, in: slack)
+            #expect(try await slack.store.remindWaitingRequests(defaultTTL: .seconds(86_400), percent: 50) == [id])
+            _ = try await slack.click("request.approve", request: id, as: People.maria)
+            try await slack.deliverOutbox()
+            let texts = await slack.fake.recorder.successful("chat.postMessage").compactMap { $0.arguments["text"]?.stringValue }
+            #expect(!texts.contains { $0.hasPrefix("⏰") }, "\(texts)")
         }
     }
 }

@@ -105,7 +105,7 @@ extension PortalStore {
     }
 
     /// What `RequestWorkflow` judges a decision on; `nil` when there is no such request.
-    private static func decisionFacts(of requestID: Int, on connection: PostgresConnection, logger: Logger) async throws -> DecisionFacts? {
+    static func decisionFacts(of requestID: Int, on connection: PostgresConnection, logger: Logger) async throws -> DecisionFacts? {
         let found = try await connection.query(
             """
             SELECT r.requester_id, r.pod_id, r.status, u.email, p.name

@@ -55,3 +55,70 @@ extension PortalStore {
         return expired
     }
 }
+
+extension PortalStore {
+    /// Reminds, once, the approvers of every request still pending `percent`% of the way through its time to live
+    /// (the pod's, or `defaultTTL`; `nil`: no reminder where the pod sets none): a reply in the approval message's
+    /// thread mentioning them, with when the request expires.
+    /// - Returns: the ids reminded.
+    @discardableResult
+    public func remindWaitingRequests(defaultTTL: Duration?, percent: Int, limit: Int = 100) async throws -> [Int] {
+        guard (1...99).contains(percent) else { return [] }
+        let logger = self.logger
+        return try await transaction { connection in
+            let reminded = try await connection.query(
+                """
+                WITH due AS (
+                    SELECT r.id, r.created_at + make_interval(secs => coalesce(p.request_ttl_seconds::float8, \(defaultTTL?.seconds)::float8)) AS expires
+                    FROM query_requests r JOIN pods p ON p.id = r.pod_id
+                    WHERE r.status = \(RequestStatus.pending.rawValue) AND r.reminded_at IS NULL
+                      AND r.created_at + make_interval(secs => coalesce(p.request_ttl_seconds::float8, \(defaultTTL?.seconds)::float8)
+                                                                * \(Double(percent) / 100)) < now()
+                    ORDER BY r.created_at LIMIT \(limit)
+                    FOR UPDATE OF r SKIP LOCKED
+                )
+                UPDATE query_requests r SET reminded_at = now() FROM due
+                WHERE r.id = due.id AND r.status = \(RequestStatus.pending.rawValue) AND r.reminded_at IS NULL
+                RETURNING r.id, due.expires
+                """,
+                logger: logger
+            ).decode((Int, Date).self).reduce(into: [(Int, Date)]()) { $0.append($1) }
+            for (id, expires) in reminded {
+                try await Self.enqueueReminder(requestID: id, payload: ["kind": "scheduled", "expires_at": expires.formatted(.iso8601)],
+                                               on: connection, logger: logger)
+                try await Self.appendAudit(
+                    AuditEntry(actor: Self.expiryActor, action: .approversReminded, entityType: "query_request", entityID: String(id),
+                               details: ["kind": "scheduled"]),
+                    on: connection, logger: logger)
+            }
+            return reminded.map(\.0)
+        }
+    }
+
+    /// `/query remind N`: the requester reminds the approvers of their pending request, at most once an hour.
+    public func nudgeApprovers(requestID: Int, by user: User, via source: AuditSource) async throws -> Reminders.NudgeVerdict {
+        let logger = self.logger
+        let actor = AuditActor(userID: user.id, label: user.email, source: source)
+        return try await transaction { connection in
+            let facts = try await Self.decisionFacts(of: requestID, on: connection, logger: logger)
+            let last = try await connection.query(
+                "SELECT nudged_at, now() FROM query_requests WHERE id = \(requestID) FOR UPDATE", logger: logger
+            ).decode((Date?, Date).self).first { _ in true }
+            let verdict = Reminders.judgeNudge(by: user, on: facts, lastNudgedAt: last?.0 ?? nil, now: last?.1 ?? Date())
+            guard verdict == .remind else { return verdict }
+            try await connection.query("UPDATE query_requests SET nudged_at = now() WHERE id = \(requestID)", logger: logger)
+            try await Self.enqueueReminder(requestID: requestID, payload: ["kind": "nudge"], on: connection, logger: logger)
+            try await Self.appendAudit(
+                AuditEntry(actor: actor, action: .approversReminded, entityType: "query_request", entityID: String(requestID),
+                           details: ["kind": "nudge"]),
+                on: connection, logger: logger)
+            return .remind
+        }
+    }
+
+    /// A reminder hangs on the approval message: it waits for that message's ts, like an update.
+    static func enqueueReminder(requestID: Int, payload: [String: String], on connection: PostgresConnection, logger: Logger) async throws {
+        guard let (parentID, channel) = try await approvalMessage(of: requestID, on: connection, logger: logger) else { return }
+        try await enqueue(.reminder, requestID: requestID, recipient: channel, parentID: parentID, payload: payload, on: connection, logger: logger)
+    }
+}

@@ -95,6 +95,8 @@ public enum NotificationType: String, Sendable, Codable {
     case resultFile = "result_file"
     /// A message only one person sees, in the channel where they clicked.
     case ephemeral
+    /// A reminder to the approvers, in the approval message's thread (`payload.kind`: `scheduled` or `nudge`).
+    case reminder
 }
 
 /// Why a direct message is sent (its `payload.event`).

@@ -37,6 +37,8 @@ public struct QueryGateConfiguration: Sendable {
         /// How long a request waits for a decision (and an approved one for its run) before it expires, where its
         /// pod sets nothing else; `nil` (`QUERYGATE_REQUEST_TTL=0`): never.
         public var requestTTL: Duration?
+        /// How far through a request's time to live its approvers are reminded, in percent; 0: never.
+        public var reminderPercent: Int
     }
 
     /// The hybrid database sync.
@@ -107,7 +109,8 @@ public struct QueryGateConfiguration: Sendable {
                 concurrency: try reader.integer(Settings.executorConcurrency, in: 0...64, meaning: "a number of requests") ?? 2,
                 lease: try reader.duration(Settings.executorLease, in: .seconds(3)...(.seconds(600))) ?? .seconds(10),
                 requestTTL: reader.string(Settings.requestTTL) == "0"
-                    ? nil : try reader.duration(Settings.requestTTL, in: .seconds(60)...(.seconds(90 * 86_400))) ?? .seconds(86_400)
+                    ? nil : try reader.duration(Settings.requestTTL, in: .seconds(60)...(.seconds(90 * 86_400))) ?? .seconds(86_400),
+                reminderPercent: try reader.integer(Settings.reminderPercent, in: 0...99, meaning: "a percentage of the request's time to live") ?? 50
             ),
             sync: SyncSettings(
                 interval: reader.string(Settings.syncInterval) == "0"

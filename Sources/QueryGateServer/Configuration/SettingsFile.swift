@@ -62,6 +62,7 @@ enum Settings {
     static let syncInterval = "QUERYGATE_SYNC_INTERVAL"
     static let syncTimeout = "QUERYGATE_SYNC_TIMEOUT"
     static let requestTTL = "QUERYGATE_REQUEST_TTL"
+    static let reminderPercent = "QUERYGATE_REMINDER_PERCENT"
     static let corsOrigins = "QUERYGATE_CORS_ORIGINS"
 
     static let secrets: Set<String> = [portalPassword, jwtSecret, jwtRefreshSecret, slackSigningSecret, slackBotToken]
@@ -69,7 +70,7 @@ enum Settings {
         portalHost, portalPort, portalName, portalUser, portalPassword, portalSSLMode, jwtSecret, jwtRefreshSecret,
         jwtAccessExpires, jwtRefreshExpiresDays, slackSigningSecret, slackBotToken, slackAPIURL, host, port, logLevel,
         dataDirectory, autoMigrate, migrationsDirectory, statementTimeout, maxRows, maxResultBytes, executorConcurrency, executorLease, bcryptCost,
-        corsOrigins, syncInterval, syncTimeout, requestTTL,
+        corsOrigins, syncInterval, syncTimeout, requestTTL, reminderPercent,
     ]
 
     /// Target credentials (`PG_INSTANCE_1_PASSWORD`, `MONGO_INSTANCE_1_URI`...) are named by the instances in the

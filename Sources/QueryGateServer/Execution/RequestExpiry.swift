@@ -3,13 +3,15 @@ import PortalStore
 import QueryGateCore
 import ServiceLifecycle
 
-/// Expires the requests of `serve` that nobody decided in time (`PortalStore.expireOverdueRequests`), every
-/// `interval`. Every replica sweeps; the conditional updates make each expiry happen once. A failing sweep (the
-/// portal database is away) is logged and tried again at the next turn.
+/// Every `interval`: reminds the approvers of requests that have waited `reminderPercent`% of their time to live
+/// (`PortalStore.remindWaitingRequests`), and expires those nobody decided in time (`expireOverdueRequests`).
+/// Every replica sweeps; the conditional updates make each reminder and each expiry happen once. A failing sweep
+/// (the portal database is away) is logged and tried again at the next turn.
 struct RequestExpiry: Service {
     let store: PortalStore
     /// `nil`: only pods with a time to live of their own expire requests.
     let defaultTTL: Duration?
+    var reminderPercent = 50
     var interval: Duration = .seconds(30)
     var portalDeadline: Duration = .seconds(10)
     let logger: Logger
@@ -18,6 +20,10 @@ struct RequestExpiry: Service {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
+                    let reminded = try await withDeadline(portalDeadline, "reminding approvers") { [store, defaultTTL, reminderPercent] in
+                        try await store.remindWaitingRequests(defaultTTL: defaultTTL, percent: reminderPercent)
+                    }
+                    if !reminded.isEmpty { logger.info("reminded the approvers of waiting requests", metadata: ["requests": "\(reminded)"]) }
                     let expired = try await withDeadline(portalDeadline, "expiring overdue requests") { [store, defaultTTL] in
                         try await store.expireOverdueRequests(defaultTTL: defaultTTL)
                     }

@@ -77,7 +77,8 @@ public enum QueryGateApp {
         } else {
             logger.notice("SLACK_BOT_TOKEN is not set: Slack messages are queued in the portal database, not sent")
         }
-        workers.append(RequestExpiry(store: store, defaultTTL: configuration.execution.requestTTL, logger: logger))
+        workers.append(RequestExpiry(store: store, defaultTTL: configuration.execution.requestTTL,
+                                     reminderPercent: configuration.execution.reminderPercent, logger: logger))
         let sync = DatabaseSync(store: store, threadPool: .singleton, environment: configuration.targetEnvironment.values,
                                 timeout: configuration.sync.timeout, logger: logger)
         workers.append(SyncWorker(sync: sync, store: store, interval: configuration.sync.interval, logger: logger))

@@ -10,6 +10,7 @@ import QueryGateCore
 /// /query list                                         my recent requests
 /// /query status 42                                    one request
 /// /query cancel 42                                    withdraw my pending request
+/// /query remind 42                                    remind the approvers of my pending request (once an hour)
 /// /query sync [pg-main]                               admins: sync the database registry with the servers
 /// /query pg-main/customer_db <reason> ```<query>```   request one statement
 /// /query script pg-main/customer_db <reason> ```<statements>```   request a script (one transaction)
@@ -23,6 +24,7 @@ public enum QueryCommand: Equatable, Sendable {
     case list
     case status(requestID: Int)
     case cancel(requestID: Int)
+    case remind(requestID: Int)
     /// One instance, or every active one when nil.
     case sync(instance: InstanceName?)
     case submit(target: String, type: SubmissionType, reason: String, query: String)
@@ -37,6 +39,7 @@ public enum QueryCommand: Equatable, Sendable {
         case "list", "ls": return .list
         case "status": return .status(requestID: try requestID(rest, command: "status"))
         case "cancel": return .cancel(requestID: try requestID(rest, command: "cancel"))
+        case "remind", "nudge": return .remind(requestID: try requestID(rest, command: "remind"))
         case "script": return try submission(rest, type: .script)
         case "sync":
             guard !rest.contains(where: \.isWhitespace) else {
@@ -47,7 +50,7 @@ public enum QueryCommand: Equatable, Sendable {
             guard firstWord.contains("/") else {
                 throw ValidationError(
                     field: "command",
-                    "I don't know `\(firstWord.prefix(40))`. Start with a target such as `pg-main/customer_db`, or a command: help, list, status, cancel, script, sync")
+                    "I don't know `\(firstWord.prefix(40))`. Start with a target such as `pg-main/customer_db`, or a command: help, list, status, cancel, remind, script, sync")
             }
             return try submission(text, type: .query)
         }

@@ -23,6 +23,7 @@ public enum Replies {
         • `/query list`: your recent requests.
         • `/query status 42`: where request 42 stands.
         • `/query cancel 42`: withdraw your request while it waits.
+        • `/query remind 42`: remind its approvers, in its thread (once an hour). They are reminded once by themselves before it expires.
 
         *Admins*
         • `/query sync pg-main` (or `/query sync` for every instance) finds the databases added to or dropped from the servers since the last sync, at once; QueryGate tells you here how it went.
@@ -101,6 +102,33 @@ public enum Replies {
 
     public static func refused(_ id: Int, _ why: String) -> String {
         "You cannot do that to request #\(id): \(why)."
+    }
+
+    /// A reminder in the approval message's thread, mentioning the approvers: QueryGate's own before expiry, or the
+    /// requester's nudge.
+    public static func reminder(_ request: RequestDetails, nudged: Bool, expiresAt: Date?) -> String {
+        let approvers = request.managerSlackIDs.map { "<@\($0)>" }
+        let who = approvers.isEmpty ? "an admin" : approvers.joined(separator: " ") + " or an admin"
+        let expiry = expiresAt.map {
+            let seconds = Int($0.timeIntervalSince1970)
+            return " It expires <!date^\(seconds)^{date_short_pretty} at {time}|\($0.formatted(.iso8601))> if nobody decides."
+        } ?? ""
+        if nudged {
+            return "👋 \(request.requester.name) asks again: request *#\(request.id)* on `\(request.target)` still waits for \(who).\(expiry)"
+        }
+        return "⏰ Reminder: request *#\(request.id)* on `\(request.target)` still waits for \(who).\(expiry)"
+    }
+
+    /// The answer to `/query remind N`.
+    public static func nudged(_ id: Int, _ verdict: Reminders.NudgeVerdict) -> String {
+        switch verdict {
+        case .remind: "Reminded the approvers of request #\(id), in its thread."
+        case .refuse(let why): refused(id, why)
+        case .notFound: noSuchRequest(id)
+        case .notPending(let status): "Request #\(id) is \(status.rawValue): it no longer waits for a decision."
+        case .tooSoon(let next):
+            "You reminded the approvers of request #\(id) less than an hour ago; you can again after <!date^\(Int(next.timeIntervalSince1970))^{time}|\(next.formatted(.iso8601))>."
+        }
     }
 
     /// The direct message a requester gets about their request.

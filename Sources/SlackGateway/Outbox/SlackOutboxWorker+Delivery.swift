@@ -48,6 +48,14 @@ extension SlackOutboxWorker {
             method = "chat.postMessage"
             arguments = ["channel": .string(channel), "thread_ts": .string(ts), "text": .string(rendered.text), "blocks": .array(rendered.blocks),
                          "unfurl_links": false]
+        case (.reminder, let request?):
+            guard let channel = message.parentChannelID, let ts = message.parentTS else { return .failed(error: "the approval message has no ts") }
+            // Rendered when delivered: a request decided meanwhile needs no reminder, and none is sent.
+            guard request.status == .pending else { return .sent(channelID: nil, ts: nil) }
+            let expires = message.payload["expires_at"].flatMap { try? Date($0, strategy: .iso8601) }
+            let text = Replies.reminder(request, nudged: message.payload["kind"] == "nudge", expiresAt: expires)
+            method = "chat.postMessage"
+            arguments = ["channel": .string(channel), "thread_ts": .string(ts), "text": .string(text), "unfurl_links": false]
         case (.resultFile, let request?):
             return await uploadExport(of: request, message: message)
         case (.ephemeral, _):

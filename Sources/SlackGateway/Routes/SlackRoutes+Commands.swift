@@ -46,6 +46,8 @@ extension SlackRoutes {
             case .alreadyDecided(let status): return SlackResponses.ephemeral(Replies.alreadyDecided(id, status))
             case .notFound: return SlackResponses.ephemeral(Replies.noSuchRequest(id))
             }
+        case .remind(let id):
+            return SlackResponses.ephemeral(Replies.nudged(id, try await store.nudgeApprovers(requestID: id, by: user, via: .slack)))
         case .sync(let instance):
             return SlackResponses.ephemeral(try await requestSync(of: instance, by: user, slackUser: userID, in: channelID))
         case .submit(let target, let type, let reason, let query):
