@@ -62,8 +62,9 @@ start_cluster() {
   export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres PGPASSWORD=$password
 }
 
+# Takes the exit status of the script when a trap that does more passes it on (mongo.sh's does).
 stop_cluster() {
-  local status=$?
+  local status=${1:-$?}
   # When the tests failed, the server's own complaints (too many clients, a deadlock…) say what they could not.
   if [ "$status" != 0 ] && [ -f "$workdir/server.log" ]; then
     grep -E ' (FATAL|PANIC): ' "$workdir/server.log" | sed -E 's/^[^]]*] //' | sort | uniq -c | sort -rn | head -n 10 >&2 || true

@@ -17,7 +17,7 @@ start_mongo_test_server() {
   mongo_port_file=$(mktemp -u /tmp/querygate-mongo.XXXXXX)
   local port
   port=$("$here/start.sh" "$venv" "$mongo_port_file")
-  trap 'status=$?; stop_mongo_test_server; (exit $status); stop_cluster' EXIT
+  trap 'status=$?; stop_mongo_test_server; stop_cluster "$status"' EXIT
   log "MongoDB wire-protocol test server (MockupDB + mongomock) on 127.0.0.1:$port"
   export QUERYGATE_TEST_MONGO_URI="mongodb://127.0.0.1:$port/?serverSelectionTimeoutMS=5000"
 }
