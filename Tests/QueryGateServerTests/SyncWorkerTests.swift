@@ -16,7 +16,8 @@ struct SyncWorkerTests {
                                     timeout: .seconds(10), logger: database.server.logger)
             let scheduler = Task { try await SyncWorker(sync: sync, store: database.store, interval: .seconds(1), logger: database.server.logger).run() }
             var triggers: [String] = []
-            for _ in 0..<100 {
+            // Generous: the whole suite runs beside this test.
+            for _ in 0..<300 {
                 triggers = try await database.store.syncHistory(instance: fixture.instance).filter { $0.finishedAt != nil }.map(\.trigger)
                 if triggers.count >= 2 { break }
                 try await Task.sleep(for: .milliseconds(100))
@@ -43,7 +44,7 @@ struct SyncWorkerTests {
             let queuedAt = ContinuousClock.now
             _ = try await database.store.requestSync(of: fixture.instance, trigger: .api, by: .cli(osUser: "tester"))
             var statuses: [String] = []
-            for _ in 0..<100 {
+            for _ in 0..<600 {
                 statuses = try await database.store.syncHistory(instance: fixture.instance).map(\.status)
                 if statuses == ["succeeded"] { break }
                 try await Task.sleep(for: .milliseconds(50))

@@ -164,7 +164,7 @@ struct ExecutionTests {
     }
 
     /// QueryGate's own `statement_timeout` is named, with its value, in the thread and the direct message.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(3)))
     func aRunEndedByQueryGatesTimeLimitSaysSo() async throws {
         try await Self.run { slack, target in
             let id = try await Self.submitAndApprove(slack, target, "SELECT pg_sleep(20)")
@@ -185,7 +185,7 @@ struct ExecutionTests {
 
     /// While a request runs, its approval message says for how long, through outbox rows that do not pile up while
     /// Slack has not taken the last one.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(3)))
     func aLongRunShowsHowLongItHasRunAndItsUpdatesDoNotPileUp() async throws {
         try await Self.run { slack, target in
             let id = try await Self.submitAndApprove(slack, target, "SELECT pg_sleep(6)")
@@ -319,7 +319,7 @@ struct ExecutionTests {
         }
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(3)))
     func anApprovalWakesARunningExecutorThroughListenNotify() async throws {
         try await Self.run { slack, target in
             var settings = RequestExecutor.Settings()

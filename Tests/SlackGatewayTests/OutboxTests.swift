@@ -90,7 +90,7 @@ struct OutboxTests {
         }
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(3)))
     func aRestartMidOutboxLosesAndDuplicatesNothing() async throws {
         try await AppHarness.run { slack in
             for index in 1...8 { _ = try await slack.submit("SELECT \(index)") }

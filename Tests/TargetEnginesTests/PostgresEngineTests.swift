@@ -119,7 +119,7 @@ struct PostgresEngineTests {
         }
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(3)))
     func aQueryPastItsTimeoutIsCancelledOnTheServer() async throws {
         try await TestDatabase.withTarget { target in
             var limits = ExecutionLimits()
