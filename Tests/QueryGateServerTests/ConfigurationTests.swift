@@ -159,6 +159,19 @@ struct ConfigurationTests {
         let off = try Self.load(["QUERYGATE_SYNC_INTERVAL": "0", "QUERYGATE_SYNC_TIMEOUT": "5s"])
         #expect(off.sync.interval == nil && off.sync.timeout == .seconds(5))
     }
+
+    @Test func requestsExpireAfterADayByDefaultAndTheMetricsTokenIsAStrongSecret() throws {
+        let defaults = try Self.load([:])
+        #expect(defaults.execution.requestTTL == .seconds(86_400) && defaults.execution.reminderPercent == 50)
+        #expect(defaults.metricsToken == nil)
+        let set = try Self.load(["QUERYGATE_REQUEST_TTL": "0", "QUERYGATE_REMINDER_PERCENT": "0",
+                                 "QUERYGATE_METRICS_TOKEN": String(repeating: "k", count: 32)])
+        #expect(set.execution.requestTTL == nil && set.execution.reminderPercent == 0 && set.metricsToken != nil)
+        #expect(!"\(set.metricsToken!)".contains("kkkk"), "the token printed")
+        #expect(throws: ConfigurationError.self) { try Self.load(["QUERYGATE_REQUEST_TTL": "30s"]) }
+        #expect(throws: ConfigurationError.self) { try Self.load(["QUERYGATE_REMINDER_PERCENT": "100"]) }
+        #expect(throws: ConfigurationError.self) { try Self.load(["QUERYGATE_METRICS_TOKEN": "short"]) }
+    }
 }
 
 struct SettingsDirectory {

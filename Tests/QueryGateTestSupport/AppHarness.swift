@@ -43,7 +43,7 @@ public struct AppHarness: Sendable {
 
     public static func run(
         _ mode: TestingSetup = .router, accessLifetime: Duration = .seconds(300), deadline: PortalDeadline.Budget = patientDeadline,
-        _ body: @Sendable @escaping (AppHarness) async throws -> Void
+        metricsToken: String? = nil, _ body: @Sendable @escaping (AppHarness) async throws -> Void
     ) async throws {
         try await TestDatabase.withMigrated { database in
             let store = database.store
@@ -61,7 +61,8 @@ public struct AppHarness: Sendable {
                     slack: HTTPSlackWebAPI(baseURL: fake.apiURL, token: FakeSlack.botToken, logger: quietLogger), deadline: deadline,
                     logger: quietLogger)
                 let api = PortalAPI(store: store, tokens: tokens, hasher: hasher, deadline: deadline, logger: quietLogger)
-                let router = QueryGateApp.router(store: store, slack: routes, api: api, corsOrigins: [portalOrigin])
+                let router = QueryGateApp.router(store: store, slack: routes, api: api, corsOrigins: [portalOrigin],
+                                                 metrics: metricsToken.map { PortalMetrics(store: store, token: $0) })
                 try await Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: quietLogger)
                     .test(mode) { client in
                         try await body(AppHarness(database: database, fake: fake, client: client, tokens: tokens))

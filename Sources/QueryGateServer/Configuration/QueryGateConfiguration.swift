@@ -20,6 +20,8 @@ public struct QueryGateConfiguration: Sendable {
     public var jwt: JWTSettings
     /// Web origins (`https://portal.example.com`) whose pages may call the portal API from a browser (CORS).
     public var corsOrigins: [String]
+    /// The bearer token a Prometheus scraper sends for `GET /metrics`; `nil`: no such route.
+    public var metricsToken: Secret?
     public var slack: SlackSettings
     public var execution: ExecutionSettings
     public var sync: SyncSettings
@@ -95,6 +97,7 @@ public struct QueryGateConfiguration: Sendable {
                 bcryptCost: UInt8(try reader.integer(Settings.bcryptCost, in: 4...16, meaning: "a bcrypt cost") ?? 12)
             ),
             corsOrigins: try reader.origins(Settings.corsOrigins),
+            metricsToken: try reader.signingKey(Settings.metricsToken),
             slack: SlackSettings(
                 signingSecret: try reader.secret(Settings.slackSigningSecret),
                 botToken: try reader.slackBotToken(Settings.slackBotToken),

@@ -63,14 +63,15 @@ enum Settings {
     static let syncTimeout = "QUERYGATE_SYNC_TIMEOUT"
     static let requestTTL = "QUERYGATE_REQUEST_TTL"
     static let reminderPercent = "QUERYGATE_REMINDER_PERCENT"
+    static let metricsToken = "QUERYGATE_METRICS_TOKEN"
     static let corsOrigins = "QUERYGATE_CORS_ORIGINS"
 
-    static let secrets: Set<String> = [portalPassword, jwtSecret, jwtRefreshSecret, slackSigningSecret, slackBotToken]
+    static let secrets: Set<String> = [portalPassword, jwtSecret, jwtRefreshSecret, slackSigningSecret, slackBotToken, metricsToken]
     static let known: Set<String> = [
         portalHost, portalPort, portalName, portalUser, portalPassword, portalSSLMode, jwtSecret, jwtRefreshSecret,
         jwtAccessExpires, jwtRefreshExpiresDays, slackSigningSecret, slackBotToken, slackAPIURL, host, port, logLevel,
         dataDirectory, autoMigrate, migrationsDirectory, statementTimeout, maxRows, maxResultBytes, executorConcurrency, executorLease, bcryptCost,
-        corsOrigins, syncInterval, syncTimeout, requestTTL, reminderPercent,
+        corsOrigins, syncInterval, syncTimeout, requestTTL, reminderPercent, metricsToken,
     ]
 
     /// Target credentials (`PG_INSTANCE_1_PASSWORD`, `MONGO_INSTANCE_1_URI`...) are named by the instances in the

@@ -13,15 +13,18 @@ import TargetEngines
 public enum QueryGateApp {
     /// The routes QueryGate serves. Kept apart from `build` so router-level tests run them without a socket.
     public static func router(
-        store: PortalStore, slack: SlackRoutes, api: PortalAPI? = nil, corsOrigins: [String] = [],
+        store: PortalStore, slack: SlackRoutes, api: PortalAPI? = nil, corsOrigins: [String] = [], metrics: PortalMetrics? = nil,
         extraRoutes: (Router<QueryGateRequestContext>) -> Void = { _ in }
     ) -> Router<QueryGateRequestContext> {
         let router = Router(context: QueryGateRequestContext.self)
+        // Outermost of all, so that the time measured is the whole answer's.
+        if let metrics { router.add(middleware: HTTPMetricsMiddleware(metrics: metrics)) }
         // Outermost: the security headers go on every answer, including errors and paths no route matches.
         router.add(middleware: SecurityHeadersMiddleware())
         // Then the API's frame, so that it turns every /api/ answer into JSON, including paths no route matches.
         router.add(middleware: APIMiddleware(allowedOrigins: corsOrigins))
         HealthRoutes(store: store).register(on: router)
+        metrics?.register(on: router)
         slack.register(on: router)
         if let api { api.register(on: router) } else { PortalAPI.registerUnconfigured(on: router) }
         extraRoutes(router)
@@ -89,7 +92,9 @@ public enum QueryGateApp {
         let api = try await portalAPI(configuration: configuration, store: store, threadPool: .singleton, logger: logger)
         var app = Application(
             router: router(store: store, slack: slackRoutes(configuration: configuration, store: store, webAPI: webAPI, logger: logger), api: api,
-                           corsOrigins: configuration.corsOrigins, extraRoutes: extraRoutes),
+                           corsOrigins: configuration.corsOrigins,
+                           metrics: configuration.metricsToken.map { PortalMetrics(store: store, token: $0.reveal()) },
+                           extraRoutes: extraRoutes),
             configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: "querygate"),
             services: services,
             logger: logger

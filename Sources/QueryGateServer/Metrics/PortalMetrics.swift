@@ -1,0 +1,107 @@
+import Foundation
+import Hummingbird
+import PortalStore
+import Prometheus
+import QueryGateCore
+
+/// What `GET /metrics` shows, in Prometheus' text format (swift-prometheus's registry, one per application):
+/// - read off the portal database at each scrape, for every replica at once: requests by status and door,
+///   finished runs by outcome and engine, Slack notifications and their delivery attempts by status and type,
+///   sync runs by status;
+/// - measured in this process: HTTP request durations by route (`HTTPMetricsMiddleware`).
+///
+/// Not public: a scrape needs `Authorization: Bearer <QUERYGATE_METRICS_TOKEN>`; without the setting the route
+/// does not exist.
+public final class PortalMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+    let store: PortalStore
+    let token: String
+
+    public init(store: PortalStore, token: String) {
+        self.store = store
+        self.token = token
+    }
+
+    /// Every label set is set each time, to 0 where the database has no row, so that a value that fell to nothing
+    /// (the last pending request decided) does not keep showing its old count.
+    func render() async throws -> String {
+        let counts = try await store.counts()
+        let doors = Set(["slack", "portal", "cli"] + counts.requests.keys.map(\.second))
+        for status in RequestStatus.allCases.map(\.rawValue) {
+            for door in doors {
+                registry.makeGauge(name: "querygate_requests", labels: [("status", status), ("door", door)])
+                    .set(Double(counts.requests[.init(status, door)] ?? 0))
+            }
+        }
+        for outcome in ["completed", "failed"] {
+            for engine in DatabaseType.allCases.map(\.rawValue) {
+                registry.makeGauge(name: "querygate_executions", labels: [("outcome", outcome), ("engine", engine)])
+                    .set(Double(counts.executions[.init(outcome, engine)] ?? 0))
+            }
+        }
+        let types = Set(counts.notifications.keys.map(\.second))
+        for status in ["pending", "sent", "failed"] {
+            for type in types {
+                registry.makeGauge(name: "querygate_slack_notifications", labels: [("status", status), ("type", type)])
+                    .set(Double(counts.notifications[.init(status, type)] ?? 0))
+                registry.makeGauge(name: "querygate_slack_delivery_attempts", labels: [("status", status), ("type", type)])
+                    .set(Double(counts.deliveryAttempts[.init(status, type)] ?? 0))
+            }
+        }
+        for status in ["queued", "running", "succeeded", "failed"] {
+            registry.makeGauge(name: "querygate_sync_runs", labels: [("status", status)]).set(Double(counts.syncRuns[status] ?? 0))
+        }
+        return registry.emitToString()
+    }
+
+    /// One HTTP answer, by the route's pattern (never the path itself: ids would make a series each).
+    func observe(method: String, route: String, status: Int, duration: Duration) {
+        registry.makeDurationHistogram(
+            name: "querygate_http_request_duration_seconds",
+            labels: [("method", method), ("route", route), ("status", "\(status / 100)xx")],
+            buckets: [.milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
+                      .milliseconds(2500), .seconds(5)]
+        ).record(duration)
+    }
+
+    /// `GET /metrics`, for a scraper holding the token.
+    func register<Context: RequestContext>(on router: Router<Context>) {
+        router.get("metrics") { [self] request, _ -> Response in
+            let given = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil } ?? ""
+            guard Self.constantTimeEqual(given, token) else {
+                return Response(status: .unauthorized, headers: [.wwwAuthenticate: "Bearer", .contentType: "text/plain; charset=utf-8"],
+                                body: ResponseBody(byteBuffer: ByteBuffer(string: "send Authorization: Bearer <QUERYGATE_METRICS_TOKEN>\n")))
+            }
+            let text = try await render()
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        }
+    }
+
+    /// So that the time a comparison takes says nothing about how much of the token was right.
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let (x, y) = (Array(a.utf8), Array(b.utf8))
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}
+
+/// Times every answer for `PortalMetrics`, labelled by the matched route's pattern.
+struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
+    let metrics: PortalMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let started = ContinuousClock.now
+        do {
+            let response = try await next(request, context)
+            metrics.observe(method: request.method.rawValue, route: context.endpointPath ?? "unmatched", status: response.status.code,
+                            duration: started.duration(to: .now))
+            return response
+        } catch {
+            let status = (error as? any HTTPResponseError)?.status.code ?? 500
+            metrics.observe(method: request.method.rawValue, route: context.endpointPath ?? "unmatched", status: status,
+                            duration: started.duration(to: .now))
+            throw error
+        }
+    }
+}

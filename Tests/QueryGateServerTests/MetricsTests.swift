@@ -1,0 +1,56 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import QueryGateTestSupport
+import Testing
+
+/// `GET /metrics`: Prometheus' text format, behind a bearer token, with values that follow what people do.
+@Suite("Metrics")
+struct MetricsTests {
+    typealias People = AppHarness.People
+    static let token = "metrics-token-0123456789abcdef0123456789"
+
+    static func scrape(_ app: AppHarness, token: String? = MetricsTests.token) async throws -> (HTTPResponse.Status, String) {
+        var headers: HTTPFields = [:]
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        let response = try await app.client.execute(uri: "/metrics", method: .get, headers: headers)
+        return (response.status, String(buffer: response.body))
+    }
+
+    /// The value of one series, `name{labels} value`, or nil when it is not shown.
+    static func value(_ text: String, _ series: String) -> Double? {
+        text.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") }
+    }
+
+    @Test func valuesFollowSubmissionsDecisionsAndDeliveries() async throws {
+        try await AppHarness.run(metricsToken: Self.token) { (app: AppHarness) async throws in
+            let first = try await app.submit()
+            _ = try await app.submit("SELECT 2")
+            var (status, text) = try await Self.scrape(app)
+            #expect(status == .ok)
+            #expect(Self.value(text, #"querygate_requests{status="pending",door="slack"}"#) == 2, "\(text)")
+            #expect(Self.value(text, #"querygate_slack_notifications{status="pending",type="approval_request"}"#) == 2)
+
+            try await app.deliverOutbox()
+            _ = try await app.click("request.approve", request: first, as: People.maria)
+            (_, text) = try await Self.scrape(app)
+            #expect(Self.value(text, #"querygate_requests{status="pending",door="slack"}"#) == 1)
+            #expect(Self.value(text, #"querygate_requests{status="approved",door="slack"}"#) == 1)
+            #expect(Self.value(text, #"querygate_slack_notifications{status="sent",type="approval_request"}"#) == 2)
+            #expect(Self.value(text, #"querygate_executions{outcome="completed",engine="postgresql"}"#) == 0)
+            // The HTTP side, by route pattern: the clicks and commands went through /slack/….
+            #expect(text.contains(#"querygate_http_request_duration_seconds_count{method="POST",route="/slack/commands",status="2xx"}"#), "\(text)")
+        }
+    }
+
+    @Test func aScrapeNeedsTheTokenAndWithoutTheSettingThereIsNoRoute() async throws {
+        try await AppHarness.run(metricsToken: Self.token) { (app: AppHarness) async throws in
+            #expect(try await Self.scrape(app, token: nil).0 == .unauthorized)
+            #expect(try await Self.scrape(app, token: "metrics-token-0123456789abcdef0123456780").0 == .unauthorized)
+            #expect(try await Self.scrape(app, token: Self.token).0 == .ok)
+        }
+        try await AppHarness.run { (app: AppHarness) async throws in
+            #expect(try await Self.scrape(app).0 == .notFound)
+        }
+    }
+}
