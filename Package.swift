@@ -156,6 +156,7 @@ let package = Package(
             name: "querygate",
             dependencies: [
                 "QueryGateCLI",
+                "PortalStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import PortalStore
 import QueryGateCLI
 
 @main
@@ -14,7 +15,9 @@ enum Entry {
             FileHandle.standardError.write(Data("querygate: \(error)\n".utf8))
             exit(78)  // EX_CONFIG, as every other setting that is wrong
         }
-        LoggingSystem.bootstrap { label in format.handler(label: label) }
+        // Every line logged while work is about a request says which (RequestLogContext).
+        LoggingSystem.bootstrap({ label, provider in format.handler(label: label, metadataProvider: provider) },
+                                metadataProvider: RequestLogContext.metadataProvider)
         await QueryGateCommand.main(nil)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PortalStore
 import QueryGateCLI
 import QueryGateTestSupport
 import Synchronization
@@ -28,6 +29,19 @@ struct JSONLogTests {
         // A metadata key that would overwrite one of the line's own fields goes under `metadata`.
         #expect((object["metadata"] as? [String: Any])?["message"] as? String == "shadowed")
         #expect((object["ts"] as? String)?.hasSuffix("Z") == true)
+    }
+
+    @Test func workAboutARequestNamesItInEveryLineWhoeverLogs() async throws {
+        let lines = Mutex<[String]>([])
+        let logger = Logger(label: "querygate.outbox") { label in
+            JSONLogHandler(label: label, metadataProvider: RequestLogContext.metadataProvider) { line in lines.withLock { $0.append(line) } }
+        }
+        await RequestLogContext.$requestID.withValue(7) {
+            logger.info("inside the delivery")
+        }
+        logger.info("between deliveries")
+        let objects = try lines.withLock { $0 }.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        #expect(objects.map { $0["request"] as? String } == ["7", nil])
     }
 
     @Test func theFormatIsTextByDefaultJSONOnRequestAndAnythingElseIsRefused() throws {

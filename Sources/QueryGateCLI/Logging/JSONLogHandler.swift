@@ -7,13 +7,14 @@ import Synchronization
 /// a request). Keys QueryGate's metadata might share with those five go under `metadata` instead.
 public struct JSONLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
+    public var metadataProvider: Logger.MetadataProvider?
     public var logLevel: Logger.Level = .info
     let label: String
     let write: @Sendable (String) -> Void
 
     /// Lines go to standard error, whole: one write per line, under a lock, so lines of two threads never mix.
-    public static func standardError(label: String) -> JSONLogHandler {
-        JSONLogHandler(label: label) { line in
+    public static func standardError(label: String, metadataProvider: Logger.MetadataProvider? = nil) -> JSONLogHandler {
+        JSONLogHandler(label: label, metadataProvider: metadataProvider) { line in
             standardErrorLock.withLock { _ in
                 FileHandle.standardError.write(Data(line.utf8))
             }
@@ -24,8 +25,9 @@ public struct JSONLogHandler: LogHandler {
     /// 2026-12-02T06:20:01.123Z: UTC, to the millisecond.
     private static let timestamp = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 
-    public init(label: String, write: @escaping @Sendable (String) -> Void) {
+    public init(label: String, metadataProvider: Logger.MetadataProvider? = nil, write: @escaping @Sendable (String) -> Void) {
         self.label = label
+        self.metadataProvider = metadataProvider
         self.write = write
     }
 
@@ -41,7 +43,8 @@ public struct JSONLogHandler: LogHandler {
             "level": event.level.rawValue, "label": label, "message": event.message.description, "source": event.source,
         ]
         var nested: [String: Any] = [:]
-        for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) {
+        let provided = metadataProvider?.get() ?? [:]
+        for (key, value) in provided.merging(metadata, uniquingKeysWith: { $1 }).merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) {
             if reserved.contains(key) { nested[key] = Self.json(value) } else { fields[key] = Self.json(value) }
         }
         if !nested.isEmpty { fields["metadata"] = nested }
@@ -73,10 +76,10 @@ public enum LogFormat: String, CaseIterable, Sendable {
         self = format
     }
 
-    public func handler(label: String) -> any LogHandler {
+    public func handler(label: String, metadataProvider: Logger.MetadataProvider?) -> any LogHandler {
         switch self {
-        case .text: StreamLogHandler.standardError(label: label)
-        case .json: JSONLogHandler.standardError(label: label)
+        case .text: StreamLogHandler.standardError(label: label, metadataProvider: metadataProvider)
+        case .json: JSONLogHandler.standardError(label: label, metadataProvider: metadataProvider)
         }
     }
 }

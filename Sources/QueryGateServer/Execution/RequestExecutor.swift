@@ -82,7 +82,7 @@ public struct RequestExecutor: Service {
             try await store.claimApproved(executorID: settings.executorID, lease: settings.lease)
         }
         guard let claimed else { return nil }
-        await execute(claimed)
+        await RequestLogContext.$requestID.withValue(claimed.id) { await execute(claimed) }
         return claimed.id
     }
 

@@ -91,8 +91,9 @@ public struct SlackOutboxWorker: Service {
                 try await store.claimNextNotification(workerID: settings.workerID, lease: settings.lease)
             }
             guard let message = claimed else { return settings.pollInterval }
-            let result = await deliverHoldingClaim(message)
-            try await record(result, of: message)
+            // Every line about this delivery, the store's included, names its request.
+            let result = await RequestLogContext.$requestID.withValue(message.requestID) { await deliverHoldingClaim(message) }
+            try await RequestLogContext.$requestID.withValue(message.requestID) { try await record(result, of: message) }
             if case .rateLimited(let pause) = result {
                 logger.warning("Slack rate limit: pausing deliveries", metadata: ["seconds": "\(pause)"])
                 return pause
