@@ -2,7 +2,11 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import QueryGateTestSupport
+import NIOCore
+import PortalStore
+import SlackGateway
 import Testing
+@testable import QueryGateServer
 
 /// `GET /metrics`: Prometheus' text format, behind a bearer token, with values that follow what people do.
 @Suite("Metrics")
@@ -51,6 +55,32 @@ struct MetricsTests {
         }
         try await AppHarness.run { (app: AppHarness) async throws in
             #expect(try await Self.scrape(app).0 == .notFound)
+        }
+    }
+
+    /// A Web API that answers every call with one result.
+    struct ScriptedSlack: SlackWebAPI {
+        let result: SlackCallResult
+        func call(_ method: String, _ arguments: JSONValue) async -> SlackCallResult { result }
+        func call(_ method: String, form: [String: String]) async -> SlackCallResult { result }
+        func upload(to url: String, length: Int, next: @escaping @Sendable () async throws -> ByteBuffer?) async -> SlackCallResult { result }
+    }
+
+    @Test func slackCallsAndRunsAreCountedByOutcome() async throws {
+        try await TestDatabase.withMigrated { database in
+            let metrics = PortalMetrics(store: database.store, token: Self.token)
+            let refused = ObservedSlackWebAPI(wrapped: ScriptedSlack(result: .apiError("channel_not_found", permanent: true)), metrics: metrics)
+            let fine = ObservedSlackWebAPI(wrapped: ScriptedSlack(result: .ok(["ok": true])), metrics: metrics)
+            _ = await refused.call("chat.postMessage", ["channel": "C0NOPE"])
+            _ = await refused.call("chat.postMessage", ["channel": "C0NOPE"])
+            _ = await fine.call("chat.update", [:])
+            metrics.observeRun(engine: .postgresql, outcome: "completed", duration: .milliseconds(40))
+            let text = try await metrics.render()
+            #expect(Self.value(text, #"querygate_slack_api_calls_total{method="chat.postMessage",outcome="channel_not_found"}"#) == 2, "\(text)")
+            #expect(Self.value(text, #"querygate_slack_api_calls_total{method="chat.update",outcome="ok"}"#) == 1)
+            #expect(Self.value(text, #"querygate_execution_duration_seconds_count{engine="postgresql",outcome="completed"}"#) == 1)
+            #expect(Self.value(text, #"querygate_execution_duration_seconds_bucket{engine="postgresql",outcome="completed",le="0.1"}"#) == 1)
+            #expect(Self.value(text, #"querygate_execution_duration_seconds_bucket{engine="postgresql",outcome="completed",le="0.01"}"#) == 0)
         }
     }
 }

@@ -39,6 +39,8 @@ public struct RequestExecutor: Service {
         /// is kept for upload beside it. The Slack gateway knows (`ResultMessage.showsWhole`); the composition root
         /// passes it in, so that execution code imports nothing of Slack. By default every result is kept.
         public var previewShowsWhole: @Sendable (ExecutionResult.Preview, DatabaseType) -> Bool = { _, _ in false }
+        /// Told how long each run took, on which engine, and how it ended (`completed`, `failed`): the metrics'.
+        public var observeRun: @Sendable (DatabaseType, String, Duration) -> Void = { _, _, _ in }
 
         public init() {}
     }
@@ -144,6 +146,7 @@ public struct RequestExecutor: Service {
 
         // Whichever ends first wins: the run (the renewal is then cancelled), or the lease's loss (the run is then
         // cancelled, which cancels the statement on the target).
+        let started = ContinuousClock.now
         let end = await withTaskGroup(of: RunEnd?.self) { [logger] group in
             group.addTask { .finished(await run(claimed, exportURL: exportURL)) }
             group.addTask { await holdLease(of: claimed.id, logger: logger) }
@@ -151,6 +154,9 @@ public struct RequestExecutor: Service {
             let first = await group.next() ?? nil
             group.cancelAll()
             return first
+        }
+        if case .finished(let outcome)? = end {
+            settings.observeRun(claimed.databaseType, outcome.isCompleted ? "completed" : "failed", started.duration(to: .now))
         }
         guard case .finished(let outcome)? = end else {
             logger.error("lost the lease while running; the run was cancelled and its outcome is not recorded (the request is declared interrupted)")
@@ -250,6 +256,11 @@ extension ExecutionOutcome {
         case .success(let result): self = .completed(result)
         case .failure(let failure): self = .failed(failure)
         }
+    }
+
+    var isCompleted: Bool {
+        if case .completed = self { return true }
+        return false
     }
 
     var label: String {

@@ -62,7 +62,9 @@ public enum QueryGateApp {
         extraRoutes: (Router<QueryGateRequestContext>) -> Void = { _ in }
     ) async throws -> some ApplicationProtocol {
         let store = PortalStore(client: client, logger: logger)
-        let webAPI = HTTPSlackWebAPI(baseURL: configuration.slack.apiURL, token: configuration.slack.botToken?.reveal() ?? "", logger: logger)
+        let metrics = configuration.metricsToken.map { PortalMetrics(store: store, token: $0.reveal()) }
+        let http = HTTPSlackWebAPI(baseURL: configuration.slack.apiURL, token: configuration.slack.botToken?.reveal() ?? "", logger: logger)
+        let webAPI: any SlackWebAPI = metrics.map { ObservedSlackWebAPI(wrapped: http, metrics: $0) } ?? http
         var services: [any Service] = [client]
         // The workers start once `beforeServing` (the migrations) has run, not before the tables exist.
         let schemaReady = ReadinessGate()
@@ -71,7 +73,7 @@ public enum QueryGateApp {
             logger.notice("SLACK_SIGNING_SECRET is not set: the Slack endpoints refuse every request until it is")
         }
         if configuration.execution.concurrency > 0 {
-            workers.append(executor(configuration: configuration, store: store, logger: logger))
+            workers.append(executor(configuration: configuration, store: store, metrics: metrics, logger: logger))
         } else {
             logger.notice("QUERYGATE_EXECUTOR_CONCURRENCY is 0: this process runs no requests; another replica must")
         }
@@ -93,7 +95,7 @@ public enum QueryGateApp {
         var app = Application(
             router: router(store: store, slack: slackRoutes(configuration: configuration, store: store, webAPI: webAPI, logger: logger), api: api,
                            corsOrigins: configuration.corsOrigins,
-                           metrics: configuration.metricsToken.map { PortalMetrics(store: store, token: $0.reveal()) },
+                           metrics: metrics,
                            extraRoutes: extraRoutes),
             configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: "querygate"),
             services: services,
@@ -108,7 +110,7 @@ public enum QueryGateApp {
 
     /// The executor, with its engines on a thread pool of their own, so blocking driver calls never reach an
     /// event loop.
-    static func executor(configuration: QueryGateConfiguration, store: PortalStore, logger: Logger) -> RequestExecutor {
+    static func executor(configuration: QueryGateConfiguration, store: PortalStore, metrics: PortalMetrics?, logger: Logger) -> RequestExecutor {
         let threadPool = NIOThreadPool(numberOfThreads: max(2, configuration.execution.concurrency))
         threadPool.start()
         var settings = RequestExecutor.Settings()
@@ -116,6 +118,7 @@ public enum QueryGateApp {
         settings.lease = configuration.execution.lease
         settings.credentials = configuration.targetEnvironment.values
         settings.previewShowsWhole = { ResultMessage.showsWhole($0, databaseType: $1) }
+        if let metrics { settings.observeRun = { metrics.observeRun(engine: $0, outcome: $1, duration: $2) } }
         settings.spoolDirectory = configuration.dataDirectory.appendingPathComponent("exports", isDirectory: true)
         try? FileManager.default.createDirectory(at: settings.spoolDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         return RequestExecutor(

@@ -3,6 +3,7 @@ import Hummingbird
 import PortalStore
 import Prometheus
 import QueryGateCore
+import SlackGateway
 
 /// What `GET /metrics` shows, in Prometheus' text format (swift-prometheus's registry, one per application):
 /// - read off the portal database at each scrape, for every replica at once: requests by status and door,
@@ -64,6 +65,25 @@ public final class PortalMetrics: Sendable {
         ).record(duration)
     }
 
+    /// One run on a target, by engine and outcome.
+    func observeRun(engine: DatabaseType, outcome: String, duration: Duration) {
+        registry.makeDurationHistogram(
+            name: "querygate_execution_duration_seconds", labels: [("engine", engine.rawValue), ("outcome", outcome)],
+            buckets: [.milliseconds(10), .milliseconds(100), .seconds(1), .seconds(5), .seconds(30), .seconds(120), .seconds(600)]
+        ).record(duration)
+    }
+
+    /// One Web API call, by method and by how it ended: `ok`, Slack's error code, `rate_limited` or `transient`.
+    func observeSlackCall(method: String, result: SlackCallResult) {
+        let outcome = switch result {
+        case .ok: "ok"
+        case .apiError(let error, _): error
+        case .rateLimited: "rate_limited"
+        case .transient: "transient"
+        }
+        registry.makeCounter(name: "querygate_slack_api_calls_total", labels: [("method", method), ("outcome", outcome)]).increment()
+    }
+
     /// `GET /metrics`, for a scraper holding the token.
     func register<Context: RequestContext>(on router: Router<Context>) {
         router.get("metrics") { [self] request, _ -> Response in
@@ -83,6 +103,30 @@ public final class PortalMetrics: Sendable {
         let (x, y) = (Array(a.utf8), Array(b.utf8))
         guard x.count == y.count else { return false }
         return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}
+
+/// The Web API, each call counted for `PortalMetrics`.
+struct ObservedSlackWebAPI: SlackWebAPI {
+    let wrapped: any SlackWebAPI
+    let metrics: PortalMetrics
+
+    func call(_ method: String, _ arguments: JSONValue) async -> SlackCallResult {
+        let result = await wrapped.call(method, arguments)
+        metrics.observeSlackCall(method: method, result: result)
+        return result
+    }
+
+    func call(_ method: String, form: [String: String]) async -> SlackCallResult {
+        let result = await wrapped.call(method, form: form)
+        metrics.observeSlackCall(method: method, result: result)
+        return result
+    }
+
+    func upload(to url: String, length: Int, next: @escaping @Sendable () async throws -> ByteBuffer?) async -> SlackCallResult {
+        let result = await wrapped.upload(to: url, length: length, next: next)
+        metrics.observeSlackCall(method: "files.upload_url", result: result)
+        return result
     }
 }
 
