@@ -66,7 +66,7 @@ struct SyncRoutes: Sendable {
     /// The instance the path names; 404 when there is none.
     private func existingInstance(_ context: PortalRequestContext) async throws -> InstanceName {
         guard let text = context.parameters.get("name"), let name = try? InstanceName(text),
-              try await api.store.listInstances().contains(where: { $0.name == name.rawValue })
+              try await !api.store.listInstances(named: name.rawValue).isEmpty
         else { throw APIError.notFound }
         return name
     }

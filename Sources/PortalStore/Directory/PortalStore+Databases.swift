@@ -38,7 +38,8 @@ extension PortalStore {
                                 description: instance.description, isActive: true, databaseCount: 0)
     }
 
-    public func listInstances() async throws -> [DatabaseInstance] {
+    /// Every instance by name, or the one called `name` (none when there is no such instance).
+    public func listInstances(named name: String? = nil) async throws -> [DatabaseInstance] {
         let rows = try await client.query(
             """
             SELECT i.id, i.name, i.type, i.credentials_env_prefix, i.connection_string_env, i.description, i.is_active,
@@ -49,6 +50,7 @@ extension PortalStore {
                 SELECT * FROM database_sync_history WHERE instance_id = i.id AND status IN ('succeeded', 'failed')
                 ORDER BY started_at DESC, id DESC LIMIT 1
             ) h ON h.status = 'succeeded'
+            WHERE \(name)::text IS NULL OR i.name = \(name)
             ORDER BY i.name
             """,
             logger: logger

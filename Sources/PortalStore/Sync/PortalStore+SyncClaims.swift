@@ -134,7 +134,7 @@ extension PortalStore {
     /// Claims the oldest queued sync, if any (a replica skips one another replica is claiming).
     public func claimQueuedSync(worker: String, lease: Duration) async throws -> SyncClaim? {
         let logger = self.logger
-        let claimed = try await transaction { connection -> (Int, Int, String)? in
+        let claimed = try await transaction { connection -> (Int, String, String)? in
             try await Self.closeAbandonedSyncs(on: connection, logger: logger)
             return try await connection.query(
                 """
@@ -142,21 +142,22 @@ extension PortalStore {
                 SET status = 'running', claimed_by = \(worker), started_at = clock_timestamp(),
                     lease_expires_at = clock_timestamp() + make_interval(secs => \(lease.seconds))
                 WHERE id = (SELECT id FROM database_sync_history WHERE status = 'queued' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
-                RETURNING id, instance_id, triggered_via
+                RETURNING id, (SELECT name FROM database_instances i WHERE i.id = instance_id), triggered_via
                 """,
                 logger: logger
-            ).decode((Int, Int, String).self).first { _ in true }
+            ).decode((Int, String, String).self).first { _ in true }
         }
-        guard let (id, instanceID, via) = claimed else { return nil }
-        guard let instance = try await listInstances().first(where: { $0.id == instanceID }) else {
-            throw UnexpectedPortalState("sync \(id) names instance \(instanceID), which does not exist")
+        guard let (id, name, via) = claimed else { return nil }
+        // The instance cannot be gone: its history rows are deleted with it (ON DELETE CASCADE).
+        guard let instance = try await listInstances(named: name).first else {
+            throw UnexpectedPortalState("sync \(id) names instance \(name), which does not exist")
         }
         return SyncClaim(runID: id, instance: instance, trigger: try Self.trigger(via), workerID: worker)
     }
 
     /// The instance of a sync, or a `ValidationError` a person can act on.
     func syncableInstance(named name: InstanceName) async throws -> DatabaseInstance {
-        guard let instance = try await listInstances().first(where: { $0.name == name.rawValue }) else {
+        guard let instance = try await listInstances(named: name.rawValue).first else {
             throw ValidationError(field: "instance", "there is no instance named '\(name)' (see `querygate instances list`)")
         }
         guard instance.isActive else {

@@ -73,7 +73,7 @@ struct SyncCommand: AsyncParsableCommand {
             let instance = try instance.map { try InstanceName($0) }
             let limit = self.limit
             let entries = try await context.withStore { store in
-                if let instance, try await !store.listInstances().contains(where: { $0.name == instance.rawValue }) {
+                if let instance, try await store.listInstances(named: instance.rawValue).isEmpty {
                     throw QueryGateCore.ValidationError(field: "instance", "there is no instance named '\(instance)' (see `querygate instances list`)")
                 }
                 return try await store.syncHistory(instance: instance, limit: limit)
