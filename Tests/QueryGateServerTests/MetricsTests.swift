@@ -75,12 +75,18 @@ struct MetricsTests {
             _ = await refused.call("chat.postMessage", ["channel": "C0NOPE"])
             _ = await fine.call("chat.update", [:])
             metrics.observeRun(engine: .postgresql, outcome: "completed", duration: .milliseconds(40))
+            // Methods a client made up share one series.
+            for method in ["BREW", "WHEN", "GET"] {
+                metrics.observe(method: method, route: "unmatched", status: 404, duration: .milliseconds(1))
+            }
             let text = try await metrics.render()
             #expect(Self.value(text, #"querygate_slack_api_calls_total{method="chat.postMessage",outcome="channel_not_found"}"#) == 2, "\(text)")
             #expect(Self.value(text, #"querygate_slack_api_calls_total{method="chat.update",outcome="ok"}"#) == 1)
             #expect(Self.value(text, #"querygate_execution_duration_seconds_count{engine="postgresql",outcome="completed"}"#) == 1)
             #expect(Self.value(text, #"querygate_execution_duration_seconds_bucket{engine="postgresql",outcome="completed",le="0.1"}"#) == 1)
             #expect(Self.value(text, #"querygate_execution_duration_seconds_bucket{engine="postgresql",outcome="completed",le="0.01"}"#) == 0)
+            #expect(Self.value(text, #"querygate_http_request_duration_seconds_count{method="other",route="unmatched",status="4xx"}"#) == 2)
+            #expect(!text.contains("BREW") && !text.contains("WHEN"))
         }
     }
 }

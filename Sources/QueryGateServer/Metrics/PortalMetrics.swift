@@ -17,10 +17,12 @@ public final class PortalMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     let store: PortalStore
     let token: String
+    let deadline: PortalDeadline.Budget
 
-    public init(store: PortalStore, token: String) {
+    public init(store: PortalStore, token: String, deadline: PortalDeadline.Budget = .api) {
         self.store = store
         self.token = token
+        self.deadline = deadline
     }
 
     /// Every label set is set each time, to 0 where the database has no row, so that a value that fell to nothing
@@ -57,6 +59,8 @@ public final class PortalMetrics: Sendable {
 
     /// One HTTP answer, by the route's pattern (never the path itself: ids would make a series each).
     func observe(method: String, route: String, status: Int, duration: Duration) {
+        // A client chooses the method; one it made up must not become a series of its own for every new name.
+        let method = Self.knownMethods.contains(method) ? method : "other"
         registry.makeDurationHistogram(
             name: "querygate_http_request_duration_seconds",
             labels: [("method", method), ("route", route), ("status", "\(status / 100)xx")],
@@ -92,11 +96,20 @@ public final class PortalMetrics: Sendable {
                 return Response(status: .unauthorized, headers: [.wwwAuthenticate: "Bearer", .contentType: "text/plain; charset=utf-8"],
                                 body: ResponseBody(byteBuffer: ByteBuffer(string: "send Authorization: Bearer <QUERYGATE_METRICS_TOKEN>\n")))
             }
-            let text = try await render()
+            // A scraper waits too: past the API's budget it is told the portal database does not answer.
+            let text: String
+            do {
+                text = try await PortalDeadline.answer(within: deadline) { [self] in try await render() }
+            } catch is PortalUnavailable {
+                return Response(status: .serviceUnavailable, headers: [.retryAfter: "30", .contentType: "text/plain; charset=utf-8"],
+                                body: ResponseBody(byteBuffer: ByteBuffer(string: "QueryGate's database does not answer; no counts now\n")))
+            }
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
         }
     }
+
+    static let knownMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
     /// So that the time a comparison takes says nothing about how much of the token was right.
     static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
