@@ -126,8 +126,12 @@ struct ExpiryTests {
         try await AppHarness.run { slack in
             let id = try await slack.submit()
             try await slack.deliverOutbox()
-            #expect(try await slack.reply("remind \(id)", as: People.dev) == "Reminded the approvers of request #\(id), in its thread.")
-            #expect(try await slack.reply("remind \(id)", as: People.dev).hasPrefix("You reminded the approvers of request #\(id) less than an hour ago"))
+            // Twice at once: one reminder, the other is told it is too soon.
+            async let first = slack.reply("remind \(id)", as: People.dev)
+            async let second = slack.reply("remind \(id)", as: People.dev)
+            let answers = try await [first, second]
+            #expect(answers.filter { $0 == "Reminded the approvers of request #\(id), in its thread." }.count == 1, "\(answers)")
+            #expect(answers.filter { $0.hasPrefix("You reminded the approvers of request #\(id) less than an hour ago") }.count == 1)
             #expect(try await slack.reply("remind \(id)", as: People.maria)
                 == "You cannot do that to request #\(id): only the person who made a request can remind its approvers.")
             #expect(try await slack.reply("remind \(id)", as: People.sam) == Replies.noSuchRequest(id))
