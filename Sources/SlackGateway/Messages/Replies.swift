@@ -35,11 +35,14 @@ public enum Replies {
     public static let syncAdminsOnly = "Only QueryGate admins can sync instances. The registry also syncs by itself on a schedule; ask an admin if a database is missing."
 
     /// The answer to `/query sync`: one line per instance, queued or already under way.
-    static func syncQueued(_ results: [(InstanceName, SyncRequestResult)]) -> String {
+    /// One line per instance, so that a refusal of one says nothing false about the others.
+    static func syncQueued(_ results: [(InstanceName, Result<SyncRequestResult, ValidationError>)]) -> String {
         results.map { name, result in
             switch result {
-            case .queued: "Syncing `\(name)`: I'll tell you here how it went."
-            case .alreadyRunning(let running): "Not queued for `\(name)`: \(running.sentence). `querygate sync history --instance \(name)` shows how it ends."
+            case .success(.queued): "Syncing `\(name)`: I'll tell you here how it went."
+            case .success(.alreadyRunning(let running)):
+                "Not queued for `\(name)`: \(running.sentence). `querygate sync history --instance \(name)` shows how it ends."
+            case .failure(let refusal): refusal.message
             }
         }.joined(separator: "\n")
     }

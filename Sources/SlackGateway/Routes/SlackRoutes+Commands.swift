@@ -73,14 +73,15 @@ extension SlackRoutes {
             guard !names.isEmpty else { return "There is no active instance to sync: an admin adds one with `querygate instances add`." }
         }
         let actor = AuditActor(userID: user.id, label: user.email, source: .slack)
-        var results: [(InstanceName, SyncRequestResult)] = []
-        do {
-            for name in names {
-                results.append((name, try await store.requestSync(of: name, trigger: .slack, by: actor,
-                                                                   replyTo: SlackReplyTarget(user: slackUser, channel: channelID))))
+        var results: [(InstanceName, Result<SyncRequestResult, ValidationError>)] = []
+        for name in names {
+            do {
+                results.append((name, .success(try await store.requestSync(
+                    of: name, trigger: .slack, by: actor, replyTo: SlackReplyTarget(user: slackUser, channel: channelID)))))
+            } catch let refusal as ValidationError {
+                // Deactivated or removed since the list was read: said for that one, the others still queued.
+                results.append((name, .failure(refusal)))
             }
-        } catch let error as ValidationError {
-            return error.message
         }
         return Replies.syncQueued(results)
     }
