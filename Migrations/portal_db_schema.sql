@@ -1,4 +1,4 @@
--- The consolidated portal schema for fresh installs: 001 to 010 in one file, as the seed describes.
+-- The consolidated portal schema for fresh installs: 001 to 012 in one file, as the seed describes.
 --
 --     psql -v ON_ERROR_STOP=1 -d portal_db -f Migrations/portal_db_schema.sql
 --
@@ -18,7 +18,12 @@ CREATE TABLE IF NOT EXISTS pods (
     created_at       TIMESTAMPTZ NOT NULL DEFAULT now(),
     updated_at       TIMESTAMPTZ NOT NULL DEFAULT now(),
     -- From 010: how long the pod's requests stay open; NULL follows QUERYGATE_REQUEST_TTL.
-    request_ttl_seconds INTEGER CHECK (request_ttl_seconds > 0)
+    request_ttl_seconds INTEGER CHECK (request_ttl_seconds > 0),
+    -- From 011: how many distinct approvals a request of each risk class needs.
+    approvals_read_only SMALLINT NOT NULL DEFAULT 1 CHECK (approvals_read_only BETWEEN 1 AND 5),
+    approvals_write     SMALLINT NOT NULL DEFAULT 1 CHECK (approvals_write BETWEEN 1 AND 5),
+    approvals_ddl       SMALLINT NOT NULL DEFAULT 1 CHECK (approvals_ddl BETWEEN 1 AND 5),
+    approvals_dangerous SMALLINT NOT NULL DEFAULT 1 CHECK (approvals_dangerous BETWEEN 1 AND 5)
 );
 
 CREATE TABLE IF NOT EXISTS users (
@@ -36,6 +41,8 @@ CREATE TABLE IF NOT EXISTS users (
     last_login_at TIMESTAMPTZ,
     created_at    TIMESTAMPTZ NOT NULL DEFAULT now(),
     updated_at    TIMESTAMPTZ NOT NULL DEFAULT now(),
+    -- From 012: when the person first opened QueryGate's Home tab in Slack (it is kept up to date from then on).
+    home_opened_at TIMESTAMPTZ,
     CONSTRAINT users_pod_required CHECK (role = 'admin' OR pod_id IS NOT NULL)
 );
 CREATE INDEX IF NOT EXISTS users_pod_id_idx ON users (pod_id);
@@ -115,6 +122,8 @@ CREATE TABLE IF NOT EXISTS query_requests (
     -- From 010: when the approvers were reminded, and when the requester last nudged them.
     reminded_at           TIMESTAMPTZ,
     nudged_at             TIMESTAMPTZ,
+    -- From 011: the approvals it needs, copied from its pod's setting for its risk class when it was made.
+    approvals_required    SMALLINT NOT NULL DEFAULT 1 CHECK (approvals_required BETWEEN 1 AND 5),
     CONSTRAINT query_requests_no_self_approval CHECK (approved_by IS NULL OR approved_by <> requester_id),
     CONSTRAINT query_requests_rejection_has_reason CHECK (
         status <> 'rejected' OR (rejected_by IS NOT NULL AND length(btrim(rejection_reason)) > 0))
@@ -128,6 +137,14 @@ CREATE INDEX IF NOT EXISTS query_requests_runnable_idx ON query_requests (status
 -- From 010: the expiry sweep.
 CREATE INDEX IF NOT EXISTS query_requests_open_idx ON query_requests (created_at)
     WHERE status IN ('pending', 'approved');
+
+-- From 011: one row per approval; the key makes one person count once.
+CREATE TABLE IF NOT EXISTS request_approvals (
+    request_id  BIGINT NOT NULL REFERENCES query_requests (id) ON DELETE CASCADE,
+    approver_id BIGINT NOT NULL REFERENCES users (id),
+    approved_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    PRIMARY KEY (request_id, approver_id)
+);
 
 -- The Slack outbox: every message is a row written with the state change that causes it, then delivered
 -- by a worker that records the message ts. Thread replies wait for their parent's ts.
@@ -172,6 +189,11 @@ CREATE TABLE IF NOT EXISTS audit_logs (
 CREATE INDEX IF NOT EXISTS audit_logs_created_at_idx ON audit_logs (created_at DESC);
 CREATE INDEX IF NOT EXISTS audit_logs_entity_idx ON audit_logs (entity_type, entity_id);
 CREATE INDEX IF NOT EXISTS audit_logs_actor_idx ON audit_logs (actor_user_id);
+-- From 011: the decisions, which `/metrics` counts.
+CREATE INDEX IF NOT EXISTS audit_logs_decisions_idx ON audit_logs (action, source)
+    WHERE action IN ('request.approved', 'request.approval_recorded', 'request.rejected', 'request.cancelled',
+                     'request.approval_refused', 'request.rejection_refused', 'request.cancellation_refused',
+                     'request.decision_lost');
 
 -- From 002: hybrid sync tables.
 -- A pattern of database names to skip when syncing (its `kind`: exact, prefix or regex). instance_id NULL means every instance.

@@ -47,7 +47,10 @@ public enum AuditAction: String, Sendable, CaseIterable, Codable {
     case blacklistPatternRemoved = "blacklist.removed"
 
     case requestSubmitted = "request.submitted"
+    /// The last approval a request needed: it is approved and runs.
     case requestApproved = "request.approved"
+    /// One approval of several a request needs (`ApprovalQuorum`); it stays pending.
+    case approvalRecorded = "request.approval_recorded"
     case requestRejected = "request.rejected"
     case requestCancelled = "request.cancelled"
     /// Nobody decided within the request's time to live, or it was approved and never started.

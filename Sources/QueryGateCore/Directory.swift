@@ -13,10 +13,13 @@ public struct Pod: Sendable, Equatable {
     public let memberCount: Int
     /// How long the pod's requests stay open (seconds); `nil` follows `QUERYGATE_REQUEST_TTL`.
     public let requestTTLSeconds: Int?
+    /// How many distinct approvals its requests need, by risk class.
+    public let approvals: ApprovalQuorum
 
     public init(id: Int, name: String, slackChannelID: String, description: String?, isActive: Bool, managers: [String], memberCount: Int,
-                requestTTLSeconds: Int? = nil) {
+                requestTTLSeconds: Int? = nil, approvals: ApprovalQuorum = .single) {
         self.requestTTLSeconds = requestTTLSeconds
+        self.approvals = approvals
         self.id = id
         self.name = name
         self.slackChannelID = slackChannelID

@@ -83,6 +83,32 @@ import Testing
         }
     }
 
+    @Test func aRequestThatNeedsTwoApprovalsSaysSoAndTheSamePersonCannotCountTwice() async throws {
+        try await AppHarness.run { app in
+            try await app.store.setApprovals(of: PodName("payments"), [.readOnly: 2], by: .system)
+            let dev = try await app.signIn(Emails.dev)
+            let maria = try await app.signIn(Emails.maria)
+            let ada = try await app.signIn(Emails.ada)
+            let id = try await app.submitThroughAPI(as: dev.access)
+            let first = try await app.api(.post, "/api/v1/requests/\(id)/approve", token: maria.access)
+            #expect(first.status == .ok)
+            #expect(first.json?["status"]?.stringValue == "pending")
+            #expect(first.json?["approvals_required"]?.intValue == 2)
+            #expect(first.json?["approvals"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["Maria"])
+
+            let twice = try await app.api(.post, "/api/v1/requests/\(id)/approve", token: maria.access)
+            #expect(twice.status == .forbidden)
+            #expect(twice.json?["error"]?["message"]?.stringValue?.contains("you have already approved this request") == true)
+
+            let last = try await app.api(.post, "/api/v1/requests/\(id)/approve", token: ada.access)
+            #expect(last.json?["status"]?.stringValue == "approved")
+            #expect(last.json?["approver"]?["name"]?.stringValue == "Ada")
+            #expect(last.json?["approvals"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["Maria", "Ada"])
+            let actions = try await Rows.strings("SELECT action FROM audit_logs WHERE action LIKE 'request.%' ORDER BY id", in: app.database)
+            #expect(actions == ["request.submitted", "request.approval_recorded", "request.approval_refused", "request.approved"])
+        }
+    }
+
     @Test func aRejectionNeedsAReason() async throws {
         try await AppHarness.run { app in
             let dev = try await app.signIn(Emails.dev)

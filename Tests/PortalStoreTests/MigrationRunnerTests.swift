@@ -20,8 +20,8 @@ struct MigrationRunnerTests {
             #expect(first.map(\.migration.label) == migrations.map(\.label))
             let tables = try await Catalog.strings(
                 "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'", on: database.client)
-            // The seed's ten, the runner's own record, and the result exports of migration 005.
-            #expect(Set(tables) == Self.seedTables.union(["querygate_migrations", "query_result_exports"]))
+            // The seed's ten, the runner's own record, the result exports of migration 005 and the approvals of 011.
+            #expect(Set(tables) == Self.seedTables.union(["querygate_migrations", "query_result_exports", "request_approvals"]))
 
             // The seed's named columns, from the hybrid sync migration.
             let columns = try await Catalog.strings(

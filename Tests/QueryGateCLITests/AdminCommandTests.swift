@@ -32,9 +32,9 @@ struct AdminCommandTests {
 
             let printed = try await querygate.run(["pods", "list"])
             #expect(printed == [
-                "NAME      CHANNEL     MANAGERS           MEMBERS  ACTIVE  REQUEST TTL",
-                "payments  C0APPROVE1  maria@example.com  2        yes     default",
-                "search    C0SEARCH01  (none)             0        yes     default",
+                "NAME      CHANNEL     MANAGERS           MEMBERS  ACTIVE  REQUEST TTL  APPROVALS",
+                "payments  C0APPROVE1  maria@example.com  2        yes     default      1 for everything",
+                "search    C0SEARCH01  (none)             0        yes     default      1 for everything",
             ])
         }
     }
@@ -46,7 +46,7 @@ struct AdminCommandTests {
             #expect(try await querygate.run(["pods", "set", "--name", "payments", "--request-ttl", "120m"])
                 == ["Requests of pod payments now expire 2h after they are made."])
             #expect(try await Rows.strings("SELECT request_ttl_seconds::text FROM pods", in: database) == ["7200"])
-            #expect(try await querygate.run(["pods", "list"]).last?.hasSuffix("2h") == true)
+            #expect(try await querygate.run(["pods", "list"]).last?.contains(" 2h ") == true)
             let audited = try await database.store.recentAuditEntries(limit: 1).first
             #expect(audited?.action == "pod.updated" && audited?.detailsJSON.contains("\"request_ttl\": \"2h\"") == true)
 
@@ -61,6 +61,34 @@ struct AdminCommandTests {
 
             try await querygate.run(["pods", "set", "--name", "payments", "--request-ttl", "default"])
             #expect(try await Rows.count("pods WHERE request_ttl_seconds IS NULL", in: database) == 1)
+        }
+    }
+
+    @Test func aPodsApprovalsByRiskClassAreSetAuditedListedAndBadNumbersChangeNothing() async throws {
+        try await TestDatabase.withMigrated { database in
+            let querygate = CommandRunner(database: database)
+            try await querygate.run(["pods", "add", "--name", "payments", "--channel", "C0APPROVE1"])
+            #expect(try await querygate.run(["pods", "list"]).last?.hasSuffix("1 for everything") == true)
+            #expect(try await querygate.run(["pods", "set", "--name", "payments", "--approvals-dangerous", "2", "--approvals-ddl", "2"])
+                == ["Requests of pod payments now need approvals: 1 read-only, 1 write, 2 DDL, 2 dangerous."])
+            #expect(try await querygate.run(["pods", "set", "--name", "payments", "--approvals-write", "3"])
+                == ["Requests of pod payments now need approvals: 1 read-only, 3 write, 2 DDL, 2 dangerous."], "the other classes keep theirs")
+            #expect(try await querygate.run(["pods", "list"]).last?.hasSuffix("1 read-only, 3 write, 2 DDL, 2 dangerous") == true)
+            let audited = try await database.store.recentAuditEntries(limit: 1).first
+            #expect(audited?.action == "pod.updated" && audited?.detailsJSON.contains("3 write") == true)
+
+            // Nothing is changed when any part is wrong, the time to live included.
+            for (arguments, field) in [(["--name", "payments", "--approvals-dangerous", "0"], "approvals-dangerous"),
+                                       (["--name", "payments", "--approvals-read-only", "6"], "approvals-read-only"),
+                                       (["--name", "payments", "--request-ttl", "2h", "--approvals-ddl", "9"], "approvals-ddl"),
+                                       (["--name", "nope", "--approvals-ddl", "2"], "pod"),
+                                       (["--name", "payments"], "name")] {
+                await #expect { try await querygate.run(["pods", "set"] + arguments) } throws: { ($0 as? ValidationError)?.field == field }
+            }
+            #expect(try await Rows.strings(
+                "SELECT concat_ws(',', approvals_read_only, approvals_write, approvals_ddl, approvals_dangerous, request_ttl_seconds) FROM pods",
+                in: database) == ["1,3,2,2"])
+            #expect(try await Rows.count("audit_logs WHERE action = 'pod.updated'", in: database) == 2)
         }
     }
 

@@ -88,4 +88,56 @@ struct RequestWorkflowTests {
         #expect(Set(values).count == values.count)
         #expect(values.allSatisfy { $0.split(separator: ".").count == 2 })
     }
+
+    // MARK: - Several approvals
+
+    static func quorum(_ required: Int, approvedBy: [Int], status: RequestStatus = .pending) -> DecisionFacts {
+        DecisionFacts(requesterID: 1, requesterEmail: "u1@example.com", podID: 1, podName: "payments", status: status,
+                      approvalsRequired: required, approverIDs: approvedBy)
+    }
+
+    @Test func approvalsCountUntilTheLastOneMovesTheRequest() {
+        #expect(RequestWorkflow.judge(.approve, by: Self.manager, on: Self.quorum(2, approvedBy: [])) == .recordApproval(approvals: 1, required: 2))
+        #expect(RequestWorkflow.judge(.approve, by: Self.admin, on: Self.quorum(2, approvedBy: [3])) == .proceed(from: .pending, to: .approved))
+        #expect(RequestWorkflow.judge(.approve, by: Self.admin, on: Self.quorum(3, approvedBy: [3])) == .recordApproval(approvals: 2, required: 3))
+        // A rejection needs one, whatever the approvals so far.
+        #expect(RequestWorkflow.judge(.reject(reason: "no"), by: Self.admin, on: Self.quorum(2, approvedBy: [3])) == .proceed(from: .pending, to: .rejected))
+    }
+
+    @Test func theSamePersonCountsOnceAndALateApprovalIsTooLate() {
+        let why = "you have already approved this request; it needs 1 more approval from someone else"
+        #expect(RequestWorkflow.judge(.approve, by: Self.manager, on: Self.quorum(2, approvedBy: [3])) == .refuse(why: why, answer: .refused(why)))
+        #expect(RequestWorkflow.judge(.approve, by: Self.manager, on: Self.quorum(2, approvedBy: [3, 5], status: .approved)) == .tooLate(.approved))
+        // Policy comes before counting: the requester is refused as always.
+        #expect(RequestWorkflow.judge(.approve, by: Self.requester, on: Self.quorum(2, approvedBy: [])) == .refuse(
+            why: ApprovalPolicy.Refusal.ownRequest.explanation, answer: .refused(ApprovalPolicy.Refusal.ownRequest.explanation)))
+    }
+
+    @Test func aPodsApprovalRuleIsByRiskClassAndRefusesNumbersNobodyCouldMeet() throws {
+        var quorum = ApprovalQuorum.single
+        try quorum.set(2, for: .dangerous)
+        #expect(quorum.required(for: .dangerous) == 2 && quorum.required(for: .readOnly) == 1)
+        #expect(quorum.summary == "1 read-only, 1 write, 1 DDL, 2 dangerous")
+        #expect(ApprovalQuorum.single.summary == "1 for everything")
+        #expect(throws: ValidationError.self) { try quorum.set(0, for: .write) }
+        #expect(throws: ValidationError.self) { try quorum.set(6, for: .write) }
+        #expect(quorum.required(for: .write) == 1, "a refused number changed the rule")
+    }
+
+    @Test func whatWaitsForWhomInTheInbox() {
+        func request(approvedBy: [String] = [], status: RequestStatus = .pending) -> RequestDetails {
+            RequestDetails(
+                id: 1, status: status, submissionType: .query, queryText: "SELECT 1", reason: "r", target: "pg/db", databaseType: .postgresql,
+                requester: .init(name: "U1", email: "u1@example.com", slackUserID: nil), podName: "payments", podChannelID: "C0PAY",
+                managerSlackIDs: [], approver: nil, rejecter: nil, rejectionReason: nil, createdAt: .now, decidedAt: nil,
+                slackChannelID: nil, slackMessageTS: nil, approvalsRequired: 2,
+                approvals: approvedBy.map { .init(name: $0, email: $0 + "@example.com", slackUserID: nil) })
+        }
+        let waits = [Self.requester, Self.colleague, Self.manager, Self.otherManager, Self.admin, Self.podlessManager, Self.retired]
+            .map { RequestWorkflow.awaitsDecision(of: $0, on: request()) }
+        #expect(waits == [false, false, true, false, true, false, false])
+        #expect(!RequestWorkflow.awaitsDecision(of: Self.manager, on: request(approvedBy: ["u3"])), "they approved it already")
+        #expect(RequestWorkflow.awaitsDecision(of: Self.admin, on: request(approvedBy: ["u3"])))
+        #expect(!RequestWorkflow.awaitsDecision(of: Self.admin, on: request(status: .approved)))
+    }
 }

@@ -42,6 +42,15 @@ struct MetricsTests {
             #expect(Self.value(text, #"querygate_requests{status="approved",door="slack"}"#) == 1)
             #expect(Self.value(text, #"querygate_slack_notifications{status="sent",type="approval_request"}"#) == 2)
             #expect(Self.value(text, #"querygate_executions{outcome="completed",engine="postgresql"}"#) == 0)
+            // Decisions, from the audit log: Maria's approval, then a late click of hers and a refused one of Dev's.
+            #expect(Self.value(text, #"querygate_decisions{decision="approve",outcome="decided",door="slack"}"#) == 1)
+            #expect(Self.value(text, #"querygate_decisions{decision="approve",outcome="lost",door="slack"}"#) == 0)
+            _ = try await app.click("request.approve", request: first, as: People.maria)
+            _ = try await app.click("request.approve", request: first + 1, as: People.dev)
+            (_, text) = try await Self.scrape(app)
+            #expect(Self.value(text, #"querygate_decisions{decision="approve",outcome="lost",door="slack"}"#) == 1)
+            #expect(Self.value(text, #"querygate_decisions{decision="approve",outcome="refused",door="slack"}"#) == 1)
+            #expect(Self.value(text, #"querygate_decisions{decision="reject",outcome="decided",door="api"}"#) == 0)
             // The HTTP side, by route pattern: the clicks and commands went through /slack/….
             #expect(text.contains(#"querygate_http_request_duration_seconds_count{method="POST",route="/slack/commands",status="2xx"}"#), "\(text)")
         }

@@ -148,6 +148,12 @@ public struct FakeSlack: Sendable {
             case "views.open", "views.update":
                 guard arguments["view"] != nil else { return reply(method, arguments, ["ok": false, "error": "invalid_arguments"]) }
                 return reply(method, arguments, ["ok": true, "view": ["id": "V0VIEW0001"]])
+            case "views.publish":
+                guard let user = arguments["user_id"]?.stringValue, user.hasPrefix("U") else {
+                    return reply(method, arguments, ["ok": false, "error": "user_not_found"])
+                }
+                guard arguments["view"]?["type"]?.stringValue == "home" else { return reply(method, arguments, ["ok": false, "error": "invalid_arguments"]) }
+                return reply(method, arguments, ["ok": true, "view": ["id": .string("V0HOME" + user.dropFirst(3))]])
             case "files.getUploadURLExternal":
                 // Live Slack refuses a JSON body here, saying a present argument is missing.
                 guard isForm, let name = arguments["filename"]?.stringValue, !name.isEmpty,

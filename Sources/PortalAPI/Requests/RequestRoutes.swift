@@ -96,7 +96,8 @@ struct RequestRoutes: Sendable {
         let request = try await api.store.requestDetails(id: id)
         guard let request, RequestVisibility.allows(user, toSee: request) else { throw APIError.notFound }
         switch outcome {
-        case .decided: return try context.json(RequestView(request))
+        // An approval that is not yet the last one needed answers the same: the view shows "1 of 2".
+        case .decided, .approvalRecorded: return try context.json(RequestView(request))
         case .refused(let why): throw APIError(.forbidden, "forbidden", why)
         case .alreadyDecided(let status): throw APIError(.conflict, "conflict", "request #\(id) is already \(status.rawValue)")
         case .notFound: throw APIError.notFound

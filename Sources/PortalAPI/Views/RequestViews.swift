@@ -27,7 +27,11 @@ struct RequestView: Encodable {
     let reason: String
     let pod: String
     let requester: PersonView?
+    /// The approval that moved it (the last one needed).
     let approver: PersonView?
+    /// How many distinct approvals it needs, and everyone whose approval counted so far, in order.
+    let approvals_required: Int
+    let approvals: [PersonView]
     let rejecter: PersonView?
     let rejection_reason: String?
     let created_at: Date
@@ -46,6 +50,8 @@ struct RequestView: Encodable {
         pod = request.podName
         requester = PersonView(request.requester)
         approver = PersonView(request.approver)
+        approvals_required = request.approvalsRequired
+        approvals = request.approvals.compactMap(PersonView.init)
         rejecter = PersonView(request.rejecter)
         rejection_reason = request.rejectionReason
         created_at = request.createdAt

@@ -4,8 +4,9 @@ import QueryGateCore
 /// Decisions on requests: `RequestWorkflow` judges, this applies its verdict in the caller's transaction, with its
 /// audit row, the approval message's update and the requester's direct message.
 extension PortalStore {
-    /// Approves a pending request if `decider` may, as one conditional update: of any number of simultaneous
-    /// clicks exactly one wins; the others learn the request's real state.
+    /// Approves a pending request if `decider` may. A request that needs several approvals (`ApprovalQuorum`)
+    /// records this one and stays pending until the last; of any number of simultaneous clicks, each person counts
+    /// once and exactly one moves the request; the others learn its real state.
     public func approve(requestID: Int, by decider: User, via source: AuditSource) async throws -> DecisionOutcome {
         try await decide(.approve, requestID: requestID, by: decider, via: source)
     }
@@ -37,7 +38,7 @@ extension PortalStore {
             case .tooLate(let status):
                 try await Self.auditLostDecision(requestID: requestID, decision: decision, status: status, actor: actor, on: connection, logger: logger)
                 return .alreadyDecided(status)
-            case .proceed:
+            case .proceed, .recordApproval:
                 try await Self.appendAudit(
                     AuditEntry(actor: actor, action: .rejectionStarted, entityType: "query_request", entityID: String(requestID), details: [:]),
                     on: connection, logger: logger)
@@ -59,11 +60,20 @@ extension PortalStore {
             case .tooLate(let status):
                 try await Self.auditLostDecision(requestID: requestID, decision: decision, status: status, actor: actor, on: connection, logger: logger)
                 return .alreadyDecided(status)
+            case .recordApproval(let approvals, let required):
+                try await Self.recordApproval(requestID: requestID, by: user, on: connection, logger: logger)
+                try await Self.appendAudit(
+                    AuditEntry(actor: actor, action: .approvalRecorded, entityType: "query_request", entityID: String(requestID),
+                               details: ["approvals": "\(approvals) of \(required)"]),
+                    on: connection, logger: logger)
+                try await Self.enqueueApprovalUpdate(requestID: requestID, on: connection, logger: logger)
+                return .approvalRecorded(approvals: approvals, required: required)
             case .proceed(let current, _):
                 from = current
             }
             let to = decision.target
             let reason = decision.rejectionReason
+            if decision == .approve { try await Self.recordApproval(requestID: requestID, by: user, on: connection, logger: logger) }
 
             // The one statement that decides: zero rows means someone else decided first.
             let updated = try await connection.query(
@@ -105,17 +115,34 @@ extension PortalStore {
     }
 
     /// What `RequestWorkflow` judges a decision on; `nil` when there is no such request.
+    ///
+    /// It locks the request's row until the caller's transaction ends, so that decisions on one request are taken
+    /// one after the other: the second of two simultaneous approvals then counts the first. The approvals are read
+    /// by a statement of their own, after the lock is held: under READ COMMITTED a new statement sees what the
+    /// transaction it waited for committed, where the locking statement's own subqueries would not.
     static func decisionFacts(of requestID: Int, on connection: PostgresConnection, logger: Logger) async throws -> DecisionFacts? {
         let found = try await connection.query(
             """
-            SELECT r.requester_id, r.pod_id, r.status, u.email, p.name
+            SELECT r.requester_id, r.pod_id, r.status, u.email, p.name, r.approvals_required::int
             FROM query_requests r JOIN users u ON u.id = r.requester_id JOIN pods p ON p.id = r.pod_id
             WHERE r.id = \(requestID)
+            FOR UPDATE OF r
             """, logger: logger
-        ).decode((Int, Int, String, String, String).self).first { _ in true }
-        guard let (requesterID, podID, status, requesterEmail, podName) = found else { return nil }
+        ).decode((Int, Int, String, String, String, Int).self).first { _ in true }
+        guard let (requesterID, podID, status, requesterEmail, podName, approvalsRequired) = found else { return nil }
+        let approverIDs = try await connection.query(
+            "SELECT approver_id FROM request_approvals WHERE request_id = \(requestID) ORDER BY approved_at, approver_id", logger: logger
+        ).decode(Int.self).reduce(into: [Int]()) { $0.append($1) }
         return DecisionFacts(requesterID: requesterID, requesterEmail: requesterEmail, podID: podID, podName: podName,
-                             status: try RequestStatus(portalValue: status, column: "query_requests.status"))
+                             status: try RequestStatus(portalValue: status, column: "query_requests.status"),
+                             approvalsRequired: approvalsRequired, approverIDs: approverIDs)
+    }
+
+    /// One approval, once per person (the key); the verdict was judged under the request's row lock, so a second
+    /// row for the same person cannot arrive here.
+    private static func recordApproval(requestID: Int, by user: User, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(
+            "INSERT INTO request_approvals (request_id, approver_id) VALUES (\(requestID), \(user.id))", logger: logger)
     }
 
     /// Every refusal is audited in the caller's transaction, with the real reason (also when the caller is told less).

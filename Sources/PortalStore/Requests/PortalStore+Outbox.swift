@@ -25,7 +25,9 @@ extension PortalStore {
     }
 
     /// Queues a `chat.update` of the request's approval message (which waits for that message's ts).
+    /// Every change of a request's state comes through here, so the Home tabs that show it are refreshed too.
     static func enqueueApprovalUpdate(requestID: Int, on connection: PostgresConnection, logger: Logger) async throws {
+        try await enqueueHomeTabRefreshes(requestID: requestID, on: connection, logger: logger)
         guard let (parentID, channel) = try await approvalMessage(of: requestID, on: connection, logger: logger) else { return }
         try await enqueue(.approvalUpdate, requestID: requestID, recipient: channel, parentID: parentID, on: connection, logger: logger)
     }

@@ -12,6 +12,8 @@ extension PortalStore {
         public let channelID: String
         /// The pod's active managers; admins may decide too.
         public let approvers: [RequestDetails.Person]
+        /// How many of them must approve (`ApprovalQuorum`).
+        public let approvalsRequired: Int
     }
 
     /// Records a request and queues its approval message, in one transaction with its audit row.
@@ -54,25 +56,36 @@ extension PortalStore {
                 }
             }
 
-            let id = try await connection.query(
+            // The request copies the approvals its risk class needs in its pod now (`ApprovalQuorum`), and the
+            // same statement reads the pod's channel: one round trip.
+            let risk = RiskAnalysis.assess(request.queryText, on: try DatabaseType(portalValue: type, column: "database_instances.type"))
+            let inserted = try await connection.query(
                 """
-                INSERT INTO query_requests (requester_id, pod_id, database_id, submission_type, query_text, reason, submitted_via)
-                VALUES (\(requester.id), \(podID), \(databaseID), \(request.submissionType.rawValue), \(request.queryText),
-                        \(request.reason), \(source == .api ? "portal" : source.rawValue))
-                RETURNING id
+                WITH pod AS (
+                    SELECT id, name, slack_channel_id,
+                           CASE \(risk.level.rawValue)::int WHEN 0 THEN approvals_read_only WHEN 1 THEN approvals_write
+                                WHEN 2 THEN approvals_ddl ELSE approvals_dangerous END AS approvals_required
+                    FROM pods WHERE id = \(podID)
+                ), request AS (
+                    INSERT INTO query_requests (requester_id, pod_id, database_id, submission_type, query_text, reason, submitted_via,
+                                                approvals_required)
+                    SELECT \(requester.id), pod.id, \(databaseID), \(request.submissionType.rawValue), \(request.queryText),
+                           \(request.reason), \(source == .api ? "portal" : source.rawValue), pod.approvals_required
+                    FROM pod
+                    RETURNING id
+                )
+                SELECT request.id, pod.name, pod.slack_channel_id, pod.approvals_required::int FROM request, pod
                 """,
                 logger: logger
-            ).insertedID(into: "query_requests")
+            ).decode((Int, String, String, Int).self).first { _ in true }
+            guard let (id, podName, channel, approvalsRequired) = inserted else { throw ValidationError(field: "pod", "your pod no longer exists") }
             try await Self.appendAudit(
                 AuditEntry(actor: AuditActor(userID: requester.id, label: requester.email, source: source), action: .requestSubmitted,
                            entityType: "query_request", entityID: String(id),
                            details: ["target": request.target.description, "type": request.submissionType.rawValue]),
                 on: connection, logger: logger)
-            let pod = try await connection.query(
-                "SELECT name, slack_channel_id FROM pods WHERE id = \(podID)", logger: logger
-            ).decode((String, String).self).first { _ in true }
-            guard let (podName, channel) = pod else { throw ValidationError(field: "pod", "your pod no longer exists") }
             try await Self.enqueue(.approvalRequest, requestID: id, recipient: channel, on: connection, logger: logger)
+            try await Self.enqueueHomeTabRefreshes(requestID: id, on: connection, logger: logger)
 
             let approvers = try await connection.query(
                 """
@@ -83,7 +96,8 @@ extension PortalStore {
             ).decode((String, String, String?).self).reduce(into: [RequestDetails.Person]()) {
                 $0.append(RequestDetails.Person(name: $1.0, email: $1.1, slackUserID: $1.2))
             }
-            return Submitted(id: id, target: request.target.description, podName: podName, channelID: channel, approvers: approvers)
+            return Submitted(id: id, target: request.target.description, podName: podName, channelID: channel, approvers: approvers,
+                             approvalsRequired: approvalsRequired)
         }
     }
 
@@ -162,7 +176,10 @@ extension PortalStore {
                              WHERE m.pod_id = p.id AND m.role = 'manager' AND m.is_active AND m.slack_user_id IS NOT NULL), '{}'),
                    a.name, a.email, a.slack_user_id, x.name, x.email, x.slack_user_id, r.rejection_reason, r.created_at,
                    COALESCE(r.approved_at, r.rejected_at, r.cancelled_at), r.slack_channel_id, r.slack_message_ts,
-                   r.execution_started_at, r.execution_finished_at, r.result_summary::text
+                   r.execution_started_at, r.execution_finished_at, r.result_summary::text, r.approvals_required::int,
+                   (SELECT json_agg(json_build_object('name', v.name, 'email', v.email, 'slack_user_id', v.slack_user_id)
+                                    ORDER BY g.approved_at, g.approver_id)
+                    FROM request_approvals g JOIN users v ON v.id = g.approver_id WHERE g.request_id = r.id)::text
             FROM query_requests r
             JOIN databases d ON d.id = r.database_id
             JOIN database_instances i ON i.id = d.instance_id
@@ -177,7 +194,7 @@ extension PortalStore {
         let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
         var details: [RequestDetails] = []
         for try await row in rows {
-            // 27 columns: past the arity of tuple decoding, so read by position.
+            // 29 columns: past the arity of tuple decoding, so read by position.
             let cells = row.makeRandomAccess()
             func cell<T: PostgresDecodable>(_ index: Int, _: T.Type = T.self) throws -> T {
                 try cells[index].decode(T.self, context: .default)
@@ -187,6 +204,7 @@ extension PortalStore {
                 return RequestDetails.Person(name: name, email: email, slackUserID: try cell(first + 2))
             }
             let summary = try cell(26, String?.self)
+            let approvals = try cell(28, String?.self).map { try JSONDecoder().decode([ApprovalRow].self, from: Data($0.utf8)) } ?? []
             details.append(RequestDetails(
                 id: try cell(0), status: try RequestStatus(portalValue: try cell(1), column: "query_requests.status"),
                 submissionType: try SubmissionType(portalValue: try cell(2), column: "query_requests.submission_type"), queryText: try cell(3), reason: try cell(4),
@@ -196,9 +214,18 @@ extension PortalStore {
                 approver: try person(13), rejecter: try person(16), rejectionReason: try cell(19), createdAt: try cell(20),
                 decidedAt: try cell(21), slackChannelID: try cell(22), slackMessageTS: try cell(23), executionStartedAt: try cell(24),
                 executionFinishedAt: try cell(25),
-                outcome: summary.flatMap { try? JSONDecoder().decode(ExecutionOutcome.self, from: Data($0.utf8)) }))
+                outcome: summary.flatMap { try? JSONDecoder().decode(ExecutionOutcome.self, from: Data($0.utf8)) },
+                approvalsRequired: try cell(27),
+                approvals: approvals.map { RequestDetails.Person(name: $0.name, email: $0.email, slackUserID: $0.slack_user_id) }))
         }
         return details
+    }
+
+    /// One approver as the details query aggregates them.
+    private struct ApprovalRow: Decodable {
+        let name: String
+        let email: String
+        let slack_user_id: String?
     }
 
     /// Databases whose `<instance>/<database>` contains `search` (case-insensitive), for the request form's picker.

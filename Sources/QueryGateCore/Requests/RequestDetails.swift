@@ -37,13 +37,16 @@ public struct RequestDetails: Sendable, Equatable {
     public let executionFinishedAt: Date?
     /// Set once the request has run (or was interrupted).
     public let outcome: ExecutionOutcome?
+    /// How many distinct approvals it needs (`ApprovalQuorum`), and who has approved it so far, in order.
+    public let approvalsRequired: Int
+    public let approvals: [Person]
 
     public init(
         id: Int, status: RequestStatus, submissionType: SubmissionType, queryText: String, reason: String, target: String,
         databaseType: DatabaseType, requester: Person, podName: String, podChannelID: String, managerSlackIDs: [String],
         approver: Person?, rejecter: Person?, rejectionReason: String?, createdAt: Date, decidedAt: Date?,
         slackChannelID: String?, slackMessageTS: String?, executionStartedAt: Date? = nil, executionFinishedAt: Date? = nil,
-        outcome: ExecutionOutcome? = nil
+        outcome: ExecutionOutcome? = nil, approvalsRequired: Int = 1, approvals: [Person]? = nil
     ) {
         self.id = id
         self.status = status
@@ -66,6 +69,18 @@ public struct RequestDetails: Sendable, Equatable {
         self.executionStartedAt = executionStartedAt
         self.executionFinishedAt = executionFinishedAt
         self.outcome = outcome
+        self.approvalsRequired = approvalsRequired
+        // Details made before several approvals existed know one approver at most.
+        self.approvals = approvals ?? approver.map { [$0] } ?? []
+    }
+}
+
+extension RequestDetails {
+    /// "Maria", "Maria and Sam": whoever approved it, by name; nil when nobody has.
+    public var approverNames: String? {
+        let names = approvals.map(\.name)
+        guard let last = names.last else { return nil }
+        return names.count == 1 ? last : names.dropLast().joined(separator: ", ") + " and " + last
     }
 }
 
@@ -73,6 +88,8 @@ public struct RequestDetails: Sendable, Equatable {
 public enum DecisionOutcome: Sendable, Equatable {
     /// The request moved to `status`; this caller won.
     case decided(RequestStatus)
+    /// The caller's approval was counted, the `approvals`-th of the `required` the request needs; it stays pending.
+    case approvalRecorded(approvals: Int, required: Int)
     /// The caller may not make this decision; nothing changed (an audit row says they tried).
     case refused(String)
     /// Someone else decided first, or the request was never in a state to be decided.
@@ -95,6 +112,9 @@ public enum NotificationType: String, Sendable, Codable {
     case resultFile = "result_file"
     /// A message only one person sees, in the channel where they clicked.
     case ephemeral
+    /// A person's Home tab in Slack, republished (`views.publish`) from the current state; `recipient` is their
+    /// Slack user id, `payload.notice` an optional line on top.
+    case homeTab = "home_tab"
     /// A reminder to the approvers, in the approval message's thread (`payload.kind`: `scheduled` or `nudge`).
     case reminder
 }

@@ -52,22 +52,35 @@ public struct DecisionFacts: Sendable, Equatable {
     public let podID: Int
     public let podName: String
     public let status: RequestStatus
+    /// How many distinct people must approve it (`ApprovalQuorum`, copied onto the request when it was made).
+    public let approvalsRequired: Int
+    /// Who has approved it so far, in order.
+    public let approverIDs: [Int]
 
-    public init(requesterID: Int, requesterEmail: String, podID: Int, podName: String, status: RequestStatus) {
+    public init(
+        requesterID: Int, requesterEmail: String, podID: Int, podName: String, status: RequestStatus,
+        approvalsRequired: Int = 1, approverIDs: [Int] = []
+    ) {
         self.requesterID = requesterID
         self.requesterEmail = requesterEmail
         self.podID = podID
         self.podName = podName
         self.status = status
+        self.approvalsRequired = approvalsRequired
+        self.approverIDs = approverIDs
     }
 }
 
-/// The rules of deciding on a request, in one place; the store applies a verdict in one transaction (a conditional
-/// update from `from` to `to`, which settles simultaneous clicks: of any number, exactly one wins).
+/// The rules of deciding on a request, in one place; the store applies a verdict in one transaction, holding the
+/// request's row lock from reading the facts to the conditional update (`from` → `to`), which settles simultaneous
+/// clicks: of any number, exactly one moves the request, and each approval is counted once.
 public enum RequestWorkflow {
     public enum Verdict: Sendable, Equatable {
         /// Move the request `from` → `to`, audit `decision.auditAction`, update the approval message, tell the requester.
         case proceed(from: RequestStatus, to: RequestStatus)
+        /// An approval that does not complete the quorum yet: record it (the `approvals`-th of `required`), audit
+        /// `.approvalRecorded`, update the approval message; the request stays pending.
+        case recordApproval(approvals: Int, required: Int)
         /// Refused: audit `decision.refusalAuditAction` with `why` (the real reason, also when the caller is told
         /// less), and answer `answer`.
         case refuse(why: String, answer: DecisionOutcome)
@@ -91,6 +104,15 @@ public enum RequestWorkflow {
         }
         if let refusal { return .refuse(why: refusal, answer: .refused(refusal)) }
         guard request.status.canMove(to: decision.target) else { return .tooLate(request.status) }
+        guard decision == .approve else { return .proceed(from: request.status, to: decision.target) }
+
+        // Several approvals: the same person counts once, and the last one needed moves the request.
+        let missing = request.approvalsRequired - request.approverIDs.count
+        if request.approverIDs.contains(user.id) {
+            let why = "you have already approved this request; it needs \(missing) more \(missing == 1 ? "approval" : "approvals") from someone else"
+            return .refuse(why: why, answer: .refused(why))
+        }
+        guard missing <= 1 else { return .recordApproval(approvals: request.approverIDs.count + 1, required: request.approvalsRequired) }
         return .proceed(from: request.status, to: decision.target)
     }
 
@@ -101,6 +123,14 @@ public enum RequestWorkflow {
             return user.id == request.requesterID ? nil : "only the person who made a request can cancel it"
         }
         return ApprovalPolicy.refusal(for: user.asDecider, requesterID: request.requesterID, podID: request.podID)?.explanation
+    }
+
+    /// Whether `request` waits for a decision of `user`, for their inbox (the Home tab): it is pending, they may
+    /// see it (`RequestVisibility`: their pod's, or any for an admin), they approve requests at all and not their own
+    /// (`ApprovalPolicy`), and they have not approved it already.
+    public static func awaitsDecision(of user: User, on request: RequestDetails) -> Bool {
+        request.status == .pending && user.isActive && user.role != .developer && request.requester.email != user.email
+            && RequestVisibility.allows(user, toSee: request) && !request.approvals.contains { $0.email == user.email }
     }
 
     /// The reason of a rejection, trimmed; the requester reads it, so it must say something.

@@ -8,7 +8,7 @@ import SlackGateway
 /// What `GET /metrics` shows, in Prometheus' text format (swift-prometheus's registry, one per application):
 /// - read off the portal database at each scrape, for every replica at once: requests by status and door,
 ///   finished runs by outcome and engine, Slack notifications and their delivery attempts by status and type,
-///   sync runs by status;
+///   decisions by kind, outcome and door (from the audit log), sync runs by status;
 /// - measured in this process: HTTP request durations by route (`HTTPMetricsMiddleware`).
 ///
 /// Not public: a scrape needs `Authorization: Bearer <QUERYGATE_METRICS_TOKEN>`; without the setting the route
@@ -49,6 +49,16 @@ public final class PortalMetrics: Sendable {
                     .set(Double(counts.notifications[.init(status, type)] ?? 0))
                 registry.makeGauge(name: "querygate_slack_delivery_attempts", labels: [("status", status), ("type", type)])
                     .set(Double(counts.deliveryAttempts[.init(status, type)] ?? 0))
+            }
+        }
+        let decisionDoors = Set(["slack", "api", "cli"] + counts.decisions.keys.map(\.door))
+        for (decision, outcomes) in [("approve", ["decided", "counted", "refused", "lost"]), ("reject", ["decided", "refused", "lost"]),
+                                     ("cancel", ["decided", "refused", "lost"])] {
+            for outcome in outcomes {
+                for door in decisionDoors {
+                    registry.makeGauge(name: "querygate_decisions", labels: [("decision", decision), ("outcome", outcome), ("door", door)])
+                        .set(Double(counts.decisions[.init(decision, outcome, door)] ?? 0))
+                }
             }
         }
         for status in ["queued", "running", "succeeded", "failed"] {

@@ -54,8 +54,14 @@ public enum ApprovalMessage {
         case .pending:
             let approvers = request.managerSlackIDs.map { "<@\($0)>" }
             let who = approvers.isEmpty ? "an admin (this pod has no manager with a Slack id)" : approvers.joined(separator: " ") + " or an admin"
+            var waiting = "Waiting for \(who)."
+            if request.approvalsRequired > 1 {
+                let count = "\(request.approvals.count) of \(request.approvalsRequired) approvals"
+                let so = request.approvals.isEmpty ? "" : ": " + request.approvals.map { Blocks.mention($0.slackUserID, name: $0.name) }.joined(separator: ", ")
+                waiting = "*\(count)*\(so). Each approver counts once. " + waiting
+            }
             return [
-                Blocks.context("Waiting for \(who)."),
+                Blocks.context(waiting),
                 Blocks.actions(blockID: "request-\(request.id)-actions", [
                     Blocks.button("Approve", actionID: approveActionID, value: String(request.id), style: "primary"),
                     Blocks.button("Reject", actionID: rejectActionID, value: String(request.id), style: "danger"),
@@ -85,25 +91,30 @@ public enum ApprovalMessage {
             guard let person else { return "someone" }
             return markdown ? Blocks.mention(person.slackUserID, name: person.name) : person.name
         }
+        // "Maria", "Maria and Sam": everyone whose approval counted.
+        func approvers() -> String {
+            let names = request.approvals.isEmpty ? [who(request.approver)] : request.approvals.map(who)
+            return names.count > 1 ? names.dropLast().joined(separator: ", ") + " and " + names.last! : names[0]
+        }
         let when = request.decidedAt.map { markdown ? " <!date^\(Int($0.timeIntervalSince1970))^{date_short_pretty} {time}|\($0.formatted(.iso8601))>" : "" } ?? ""
         switch request.status {
         case .pending: return "waiting for approval"
-        case .approved: return "*Approved* by \(who(request.approver))\(when). It runs next.".unlessPlain(markdown)
+        case .approved: return "*Approved* by \(approvers())\(when). It runs next.".unlessPlain(markdown)
         case .executing:
             let since = request.executionStartedAt.map { markdown ? " since <!date^\(Int($0.timeIntervalSince1970))^{time_secs}|\($0.formatted(.iso8601))>" : "" } ?? ""
             let running = request.executionStartedAt.map { " for " + ResultMessage.elapsed(now.timeIntervalSince($0)) } ?? ""
-            return "*Running*\(running)\(since), approved by \(who(request.approver)); updated while it runs."
+            return "*Running*\(running)\(since), approved by \(approvers()); updated while it runs."
                 .unlessPlain(markdown)
         case .completed:
-            return "*Completed*\(took(request)), approved by \(who(request.approver)). The result is in the thread.".unlessPlain(markdown)
+            return "*Completed*\(took(request)), approved by \(approvers()). The result is in the thread.".unlessPlain(markdown)
         case .failed:
-            return "*Failed*\(took(request)), approved by \(who(request.approver)). The error is in the thread.".unlessPlain(markdown)
+            return "*Failed*\(took(request)), approved by \(approvers()). The error is in the thread.".unlessPlain(markdown)
         case .rejected:
             let reason = request.rejectionReason.map { markdown ? Blocks.escape($0) : $0 } ?? ""
             return "*Rejected* by \(who(request.rejecter))\(when): \(reason)".unlessPlain(markdown)
         case .cancelled: return "*Cancelled* by the requester\(when).".unlessPlain(markdown)
         case .expired:
-            return (request.approver.map { "*Expired* before it ran, approved by \(who($0)): no worker started it in time; it did not run." }
+            return (request.approver.map { _ in "*Expired* before it ran, approved by \(approvers()): no worker started it in time; it did not run." }
                 ?? "*Expired* without a decision.").unlessPlain(markdown)
         }
     }

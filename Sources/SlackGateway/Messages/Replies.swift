@@ -59,7 +59,8 @@ public enum Replies {
     /// The immediate answer to a submission: its number, target, and who will decide.
     public static func submitted(_ submitted: PortalStore.Submitted) -> String {
         let approvers = submitted.approvers.map { Blocks.mention($0.slackUserID, name: $0.name) }
-        let who = approvers.isEmpty ? "an admin" : approvers.joined(separator: ", ") + " (or an admin)"
+        var who = approvers.isEmpty ? "an admin" : approvers.joined(separator: ", ") + " (or an admin)"
+        if submitted.approvalsRequired > 1 { who = "\(submitted.approvalsRequired) approvals from " + who }
         return "Request *#\(submitted.id)* on `\(submitted.target)` is waiting for \(who) in <#\(submitted.channelID)>. "
             + "You will get a direct message when it is decided. `/query status \(submitted.id)` shows where it stands."
     }
@@ -103,6 +104,12 @@ public enum Replies {
         "Request #\(id) is already \(status.rawValue); nothing changed."
     }
 
+    /// To an approver whose approval counted, but was not the last one the request needs.
+    public static func approvalRecorded(_ id: Int, approvals: Int, required: Int) -> String {
+        let missing = required - approvals
+        return "Your approval of request #\(id) is counted: \(approvals) of \(required). It runs once \(missing == 1 ? "one more approver agrees" : "\(missing) more approvers agree")."
+    }
+
     public static func refused(_ id: Int, _ why: String) -> String {
         "You cannot do that to request #\(id): \(why)."
     }
@@ -110,8 +117,13 @@ public enum Replies {
     /// A reminder in the approval message's thread, mentioning the approvers: QueryGate's own before expiry, or the
     /// requester's nudge.
     public static func reminder(_ request: RequestDetails, nudged: Bool, expiresAt: Date?) -> String {
-        let approvers = request.managerSlackIDs.map { "<@\($0)>" }
-        let who = approvers.isEmpty ? "an admin" : approvers.joined(separator: " ") + " or an admin"
+        // Whoever has approved already is not asked again.
+        let approved = Set(request.approvals.compactMap(\.slackUserID))
+        let approvers = request.managerSlackIDs.filter { !approved.contains($0) }.map { "<@\($0)>" }
+        var who = approvers.isEmpty ? "an admin" : approvers.joined(separator: " ") + " or an admin"
+        if request.approvalsRequired > 1 {
+            who += " (\(request.approvals.count) of \(request.approvalsRequired) approvals so far)"
+        }
         let expiry = expiresAt.map {
             let seconds = Int($0.timeIntervalSince1970)
             return " It expires <!date^\(seconds)^{date_short_pretty} at {time}|\($0.formatted(.iso8601))> if nobody decides."
@@ -147,14 +159,14 @@ public enum Replies {
             case .failed: now = "It has already run and failed; the error is in the approval thread\(channel)."
             default: now = "It runs next; the result will appear in the approval thread\(channel)."
             }
-            return "✅ Your request *#\(request.id)* on `\(request.target)` was approved by \(request.approver?.name ?? "an approver"). " + now
+            return "✅ Your request *#\(request.id)* on `\(request.target)` was approved by \(request.approverNames ?? "an approver"). " + now
         case .rejected:
             return "❌ Your request *#\(request.id)* on `\(request.target)` was rejected by \(request.rejecter?.name ?? "an approver"): "
                 + Blocks.escape(request.rejectionReason ?? "")
         case .cancelled:
             return "🚫 Your request *#\(request.id)* on `\(request.target)` was cancelled."
         case .expired:
-            let what = request.approver.map { "was approved by \($0.name) but never started: no QueryGate worker ran it in time, so it did not run" }
+            let what = request.approverNames.map { "was approved by \($0) but never started: no QueryGate worker ran it in time, so it did not run" }
                 ?? "expired: nobody approved or rejected it in time"
             return "⌛ Your request *#\(request.id)* on `\(request.target)` \(what). Ask again with `/query` if you still need it."
         case .completed:

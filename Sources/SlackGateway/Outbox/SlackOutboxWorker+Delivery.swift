@@ -58,6 +58,13 @@ extension SlackOutboxWorker {
             arguments = ["channel": .string(channel), "thread_ts": .string(ts), "text": .string(text), "unfurl_links": false]
         case (.resultFile, let request?):
             return await uploadExport(of: request, message: message)
+        case (.homeTab, _):
+            method = "views.publish"
+            do {
+                arguments = ["user_id": .string(message.recipient), "view": try await homeTab(of: message.recipient, notice: message.payload["notice"])]
+            } catch {
+                return .retry(after: backoff(message.attempts), error: "could not read the Home tab of \(message.recipient): \(error)")
+            }
         case (.ephemeral, _):
             guard let channel = message.channelID else { return .failed(error: "an ephemeral message needs a channel") }
             guard let text = message.payload["text"], !text.isEmpty else { return .failed(error: "an ephemeral message has no text") }
@@ -70,6 +77,16 @@ extension SlackOutboxWorker {
         let call = await slack.call(method, arguments)
         if let reply = call.reply { return .sent(channelID: reply["channel"]?.stringValue, ts: reply["ts"]?.stringValue) }
         return result(of: call, attempts: message.attempts, method: method)
+    }
+
+    /// The Home tab of the Slack user `slackUserID` as it stands now; a stranger's says how to get access.
+    private func homeTab(of slackUserID: String, notice: String?) async throws -> JSONValue {
+        let found = try await store.user(slackUserID: slackUserID)
+        guard let user = found, user.isActive else { return HomeTab.noAccess(isDeactivated: found != nil) }
+        let (decisions, recent) = try await store.homeTab(for: user)
+        let contents = HomeTab.Contents(user: user, decisions: Array(decisions.prefix(HomeTab.maximumDecisions)),
+                                        decisionsInAll: decisions.count, recent: recent)
+        return HomeTab.view(contents, notice: notice)
     }
 
     /// A link to the approval message, for direct messages; nil when Slack will not give one.

@@ -52,6 +52,8 @@ struct Interaction: Sendable {
     let values: JSONValue?
     /// What was typed into an external select (`block_suggestion`).
     let searchValue: String?
+    /// A click in QueryGate's Home tab (which has no channel to answer in).
+    let isFromHomeTab: Bool
     /// Where the payload holds text PostgreSQL refuses (the JSON keys leading to it), if anywhere: the routes
     /// answer that instead of acting on any of it.
     let unstorableTextPath: [String]?
@@ -70,6 +72,7 @@ struct Interaction: Sendable {
         actionID = action?["action_id"]?.stringValue ?? json["action_id"]?.stringValue
         actionValue = action?["value"]?.stringValue
         searchValue = json["value"]?.stringValue
+        isFromHomeTab = json["view"]?["type"]?.stringValue == "home"
         callbackID = json["view"]?["callback_id"]?.stringValue
         values = json["view"]?["state"]?["values"]
         if let metadata = json["view"]?["private_metadata"]?.stringValue, case .object(let object)? = JSONValue.decode(Array(metadata.utf8)) {

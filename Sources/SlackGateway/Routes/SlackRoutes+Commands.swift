@@ -41,7 +41,7 @@ extension SlackRoutes {
             return SlackResponses.ephemeral(ApprovalMessage.render(request).text, blocks: blocks)
         case .cancel(let id):
             switch try await store.cancel(requestID: id, by: user, via: .slack) {
-            case .decided: return SlackResponses.ephemeral("Request #\(id) is cancelled.")
+            case .decided, .approvalRecorded: return SlackResponses.ephemeral("Request #\(id) is cancelled.")
             case .refused(let why): return SlackResponses.ephemeral(Replies.refused(id, why))
             case .alreadyDecided(let status): return SlackResponses.ephemeral(Replies.alreadyDecided(id, status))
             case .notFound: return SlackResponses.ephemeral(Replies.noSuchRequest(id))

@@ -107,7 +107,7 @@ extension SlackRoutes {
         let reason = interaction.input(block: block.0, action: block.1) ?? ""
         do {
             switch try await store.reject(requestID: requestID, reason: reason, by: user, via: .slack) {
-            case .decided: return SlackResponses.json(["response_action": "clear"])
+            case .decided, .approvalRecorded: return SlackResponses.json(["response_action": "clear"])
             case .refused(let why): return SlackResponses.viewErrors([block.0: Replies.refused(requestID, why)])
             case .alreadyDecided(let status): return SlackResponses.viewErrors([block.0: Replies.alreadyDecided(requestID, status)])
             case .notFound: return SlackResponses.viewErrors([block.0: Replies.noSuchRequest(requestID)])
@@ -128,6 +128,8 @@ extension SlackRoutes {
     private func explain(_ outcome: DecisionOutcome, of requestID: Int, to interaction: Interaction, by user: User) async throws {
         switch outcome {
         case .decided: return
+        case .approvalRecorded(let approvals, let required):
+            try await tell(interaction, Replies.approvalRecorded(requestID, approvals: approvals, required: required), requestID: requestID)
         case .refused where !user.isActive: try await tell(interaction, Replies.noAccess(isDeactivated: true), requestID: requestID)
         case .refused(let why): try await tell(interaction, Replies.refused(requestID, why), requestID: requestID)
         case .alreadyDecided(let status): try await tell(interaction, Replies.alreadyDecided(requestID, status), requestID: requestID)
@@ -155,9 +157,11 @@ extension SlackRoutes {
         }
     }
 
-    /// An ephemeral message to whoever clicked, in the channel of the click, through the outbox. `requestID` only
-    /// for a request known to exist (the outbox row refers to it).
+    /// An ephemeral message to whoever clicked, in the channel of the click, through the outbox; a click in the
+    /// Home tab is answered on top of the tab, republished. `requestID` only for a request known to exist (the
+    /// outbox row refers to it).
     private func tell(_ interaction: Interaction, _ text: String, requestID: Int?) async throws {
+        if interaction.isFromHomeTab { return try await store.publishHomeTab(for: interaction.userID, notice: text) }
         guard let channel = interaction.channelID else { return }
         try await store.enqueueEphemeral(text: text, to: interaction.userID, in: channel, requestID: requestID)
     }

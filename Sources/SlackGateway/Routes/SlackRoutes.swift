@@ -68,6 +68,14 @@ public struct SlackRoutes: Sendable {
                 if event["type"]?.stringValue == "url_verification", let challenge = event["challenge"]?.stringValue {
                     return SlackResponses.json(["challenge": .string(challenge)])
                 }
+                // Someone opened QueryGate's Home tab: publish it through the outbox (Slack waits 3 s for this
+                // answer, and retries an event it did not get an answer to; a second publish does no harm).
+                if event["type"]?.stringValue == "event_callback", let inner = event["event"],
+                   inner["type"]?.stringValue == "app_home_opened", inner["tab"]?.stringValue == "home",
+                   let user = inner["user"]?.stringValue, (try? SlackUserID(user)) != nil
+                {
+                    try await store.publishHomeTab(for: user)
+                }
                 return SlackResponses.acknowledge()
             }
         }

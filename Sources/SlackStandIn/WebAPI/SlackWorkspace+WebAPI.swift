@@ -32,6 +32,7 @@ extension SlackWorkspace {
         case "conversations.open": return openConversation(arguments)
         case "views.open": return openView(arguments)
         case "views.update": return updateView(arguments)
+        case "views.publish": return publishHome(arguments)
         case "files.getUploadURLExternal": return uploadURL(arguments, isForm: isForm)
         case "files.completeUploadExternal": return completeUpload(arguments)
         default: return refuse(method, arguments, "unknown_method", "the stand-in does not answer \(method)")
@@ -137,6 +138,20 @@ extension SlackWorkspace {
         }
         modals[user] = StandInModal(id: id, view: view, errors: [:])
         return ok(method, arguments, ["view": viewShape(modals[user]!)])
+    }
+
+    /// A person's Home tab: `views.publish` replaces it whole, for a member of the workspace.
+    private func publishHome(_ arguments: JSONValue) -> StandInReply {
+        let method = "views.publish"
+        guard let user = arguments["user_id"]?.stringValue, people.contains(where: { $0.id == user }) else {
+            return refuse(method, arguments, "user_not_found", "no member \(arguments["user_id"]?.stringValue ?? "(none)")")
+        }
+        guard let view = arguments["view"], view["type"]?.stringValue == "home" else {
+            return refuse(method, arguments, "invalid_arguments", "views.publish takes a view of type home")
+        }
+        let home = StandInModal(id: homes[user]?.id ?? nextID("V"), view: view, errors: [:])
+        homes[user] = home
+        return ok(method, arguments, ["view": viewShape(home)])
     }
 
     private func uploadURL(_ arguments: JSONValue, isForm: Bool) -> StandInReply {

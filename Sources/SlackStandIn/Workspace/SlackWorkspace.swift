@@ -14,6 +14,8 @@ public actor SlackWorkspace {
     var messages: [String: [StandInMessage]] = [:]
     var ephemerals: [StandInEphemeral] = []
     var modals: [String: StandInModal] = [:]
+    /// Each person's Home tab, as last published.
+    var homes: [String: StandInModal] = [:]
     var files: [String: StandInFile] = [:]
     var fileBytes: [String: [UInt8]] = [:]
     /// Trigger ids handed out with a command or a click: who they belong to and until when they work. Slack's
@@ -73,6 +75,8 @@ public actor SlackWorkspace {
     public func ephemerals(for user: String) -> [StandInEphemeral] { ephemerals.filter { $0.user == user } }
 
     public func modal(for user: String) -> StandInModal? { modals[user] }
+
+    public func home(for user: String) -> StandInModal? { homes[user] }
 
     public func file(_ id: String) -> (StandInFile, [UInt8])? {
         guard let file = files[id], let bytes = fileBytes[id] else { return nil }

@@ -1,0 +1,66 @@
+import PostgresNIO
+import QueryGateCore
+
+/// Slack's Home tab: what it shows for a person, and the outbox rows that republish it. A tab is republished when
+/// a request it shows changes, for the people who have opened it at least once (`users.home_opened_at`); one
+/// queued row per person is enough, since the view is rendered from the current state when it is delivered.
+extension PortalStore {
+    /// What one person's Home tab shows: the pending requests that wait for their decision
+    /// (`RequestWorkflow.awaitsDecision`), newest first, and their own recent requests.
+    public func homeTab(for user: User) async throws -> (decisions: [RequestDetails], recent: [RequestDetails]) {
+        var pending: [RequestDetails] = []
+        if user.role != .developer {
+            pending = try await listRequests(RequestFilter(status: .pending), visibleTo: user, page: try PageRequest(size: PageRequest.maximumSize)).requests
+        }
+        let recent = try await recentRequests(ofUser: user.id, limit: 10)
+        return (pending.filter { RequestWorkflow.awaitsDecision(of: user, on: $0) }, recent)
+    }
+
+    /// The person opened the Home tab: remember it (their tab is kept up to date from now on) and publish it.
+    /// `notice` is shown on top (what became of a click in the tab).
+    public func publishHomeTab(for slackUserID: String, notice: String? = nil) async throws {
+        let logger = self.logger
+        try await transaction { connection in
+            try await connection.query(
+                "UPDATE users SET home_opened_at = coalesce(home_opened_at, now()) WHERE slack_user_id = \(slackUserID)", logger: logger)
+            var payload: [String: String] = [:]
+            payload["notice"] = notice
+            if notice == nil, try await Self.homeTabQueued(for: slackUserID, on: connection, logger: logger) { return }
+            try await Self.enqueue(.homeTab, requestID: nil, recipient: slackUserID, payload: payload, on: connection, logger: logger)
+        }
+    }
+
+    /// Queues a republish of the Home tab of everyone who has opened theirs and sees `requestID` there: its
+    /// requester, the managers of its pod and the admins. Called with every change of a request's state.
+    static func enqueueHomeTabRefreshes(requestID: Int, on connection: PostgresConnection, logger: Logger) async throws {
+        let inserted = try await connection.query(
+            """
+            INSERT INTO slack_notifications (notification_type, recipient, payload)
+            SELECT \(NotificationType.homeTab.rawValue), u.slack_user_id, '{}'::jsonb
+            FROM query_requests r JOIN users u
+              ON u.id = r.requester_id OR u.role = 'admin' OR (u.role = 'manager' AND u.pod_id = r.pod_id)
+            WHERE r.id = \(requestID) AND u.home_opened_at IS NOT NULL AND u.slack_user_id IS NOT NULL AND u.is_active
+              AND NOT EXISTS (
+                  SELECT 1 FROM slack_notifications n
+                  WHERE n.notification_type = \(NotificationType.homeTab.rawValue) AND n.recipient = u.slack_user_id
+                    AND n.status = 'pending' AND n.claimed_by IS NULL)
+            RETURNING id
+            """,
+            logger: logger
+        ).decode(Int.self).reduce(0) { count, _ in count + 1 }
+        if inserted > 0 { try await connection.query("SELECT pg_notify(\(Self.outboxChannel), '')", logger: logger) }
+    }
+
+    /// Whether a republish of this person's tab is queued and not yet taken by a worker (which will render the
+    /// state as it is then).
+    private static func homeTabQueued(for slackUserID: String, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+        try await connection.query(
+            """
+            SELECT 1 FROM slack_notifications
+            WHERE notification_type = \(NotificationType.homeTab.rawValue) AND recipient = \(slackUserID)
+              AND status = 'pending' AND claimed_by IS NULL
+            LIMIT 1
+            """, logger: logger
+        ).decode(Int.self).first { _ in true } != nil
+    }
+}
