@@ -1,7 +1,7 @@
 """Drives the demo's Slack console in headless Chromium, as a person would: Debian's chromium and chromedriver,
 selenium pointed at that driver explicitly (its driver manager would try to download one, which cannot work here).
 
-    console_flows.py http://127.0.0.1:PORT approve|reject [--screenshot PATH]
+    console_flows.py http://127.0.0.1:PORT approve|reject|home [--screenshot PATH]
 
 Prints one line `PASS <flow>: …` and exits 0 when the flow ends as it should; otherwise prints what it saw and
 exits 1. Every wait is bounded.
@@ -112,6 +112,23 @@ def reject(driver):
     return f"request #{request} rejected through the modal (an empty reason was refused: {error.strip()!r}); the requester's DM has the reason"
 
 
+def home(driver):
+    request = submit(driver, "Browser test from the Home tab")
+    be(driver, MANAGER)
+    click(driver, "#home-tab", "the Home tab")
+    wait(driver, lambda d: any("Waiting for your decision" in t and f"#{request}" in t for t in texts(d, "#messages .home")),
+         f"request #{request} waiting in the manager's Home tab")
+    button(driver, "request.approve", request)
+    wait(driver, lambda d: any("Nothing waits for you." in t for t in texts(d, "#messages .home")),
+         "the Home tab republished without the approved request")
+    be(driver, DEVELOPER)
+    click(driver, "#home-tab", "the developer's Home tab")
+    mine = wait(driver, lambda d: next((t for t in texts(d, "#messages .home") if f"#{request}" in t and "Completed" in t), None),
+                f"request #{request} completed among the developer's own requests")
+    assert "Waiting for your decision" not in mine, f"a developer's Home tab offers decisions: {mine!r}"
+    return f"request #{request} approved from the manager's Home tab; the developer's tab shows it completed"
+
+
 def main():
     url, flow = sys.argv[1], sys.argv[2]
     screenshot = sys.argv[sys.argv.index("--screenshot") + 1] if "--screenshot" in sys.argv else None
@@ -119,7 +136,7 @@ def main():
     try:
         driver.set_page_load_timeout(30)
         driver.get(url + "/console")
-        summary = {"approve": approve, "reject": reject}[flow](driver)
+        summary = {"approve": approve, "reject": reject, "home": home}[flow](driver)
         if screenshot:
             be(driver, MANAGER)
             click(driver, "#channels button", "the channel")

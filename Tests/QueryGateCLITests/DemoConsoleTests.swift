@@ -81,6 +81,13 @@ struct DemoConsoleTests {
         #expect(output.contains("PASS reject: request #1 rejected through the modal (an empty reason was refused"), "\(output)")
     }
 
+    @Test("In a browser: the manager approves from the Home tab, and the developer's tab shows the request completed",
+          .enabled(if: browserPython != nil, "scripts/test prepares the browser"), .timeLimit(.minutes(3)))
+    func approveFromTheHomeTabInTheBrowser() async throws {
+        let output = try await Self.runBrowserFlow("home")
+        #expect(output.contains("PASS home: request #1 approved from the manager's Home tab"), "\(output)")
+    }
+
     // MARK: - Helpers
 
     static func runBrowserFlow(_ flow: String) async throws -> String {

@@ -31,6 +31,22 @@ struct SlackWorkspaceTests {
         #expect(await workspace.messages(in: "C0CHANNEL1").isEmpty)
     }
 
+    @Test("A Home tab is published whole for a member, keeps its view id, and is held to a view's 100 blocks")
+    func homeTabs() async throws {
+        let workspace = workspace()
+        let view: JSONValue = ["type": "home", "blocks": [["type": "section", "text": ["type": "mrkdwn", "text": "hi"]]]]
+        let first = await call(workspace, "views.publish", ["user_id": "U0PERSON01", "view": view])
+        let id = try #require(first["view"]?["id"]?.stringValue)
+        let again = await call(workspace, "views.publish", ["user_id": "U0PERSON01", "view": ["type": "home", "blocks": []]])
+        #expect(again["view"]?["id"]?.stringValue == id)
+        #expect(await workspace.home(for: "U0PERSON01")?.view["blocks"]?.arrayValue?.isEmpty == true, "a publish replaces the tab whole")
+        #expect(await call(workspace, "views.publish", ["user_id": "U0NOBODY01", "view": view])["error"] == "user_not_found")
+        #expect(await call(workspace, "views.publish", ["user_id": "U0PERSON01", "view": ["type": "modal", "blocks": []]])["error"] == "invalid_arguments")
+        let tooMany = JSONValue.array(Array(repeating: ["type": "divider"], count: 101))
+        #expect(await call(workspace, "views.publish", ["user_id": "U0PERSON01", "view": ["type": "home", "blocks": tooMany]])["error"] == "invalid_blocks")
+        #expect(await workspace.home(for: "U0PERSON01")?.view["blocks"]?.arrayValue?.isEmpty == true, "a refused view changed the tab")
+    }
+
     @Test("Wrong token, unknown channel, unknown message: Slack's error codes, nothing stored")
     func refusals() async {
         let workspace = workspace()

@@ -19,6 +19,8 @@ enum ConsolePage {
           <ul id="channels"></ul>
           <h2>Direct messages</h2>
           <ul id="directs"></ul>
+          <h2>Apps</h2>
+          <ul id="apps"><li><button type="button" data-conversation="home" id="home-tab">QueryGate: Home</button></li></ul>
           <p class="note">A local stand-in for Slack: messages are QueryGate's real ones, sent through its Web API client to this demo.</p>
         </aside>
         <main>

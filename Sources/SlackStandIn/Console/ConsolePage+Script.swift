@@ -109,7 +109,7 @@ extension ConsolePage {
 
         function currentConversation() {
           const state = view.state;
-          if (view.conversation === state.direct.id) return state.direct;
+          if (view.conversation === state.direct.id || view.conversation === "home") return state.direct;
           return state.channels.find((c) => c.id === view.conversation) || state.channels[0] || state.direct;
         }
 
@@ -120,14 +120,26 @@ extension ConsolePage {
             select.innerHTML = state.people.map((p) => `<option value="${escapeHTML(p.id)}">${escapeHTML(p.name)} (${escapeHTML(p.title)})</option>`).join("");
           }
           select.value = view.me;
-          const conversation = currentConversation();
+          const conversation = view.conversation === "home" ? { id: "home" } : currentConversation();
           $("channels").innerHTML = state.channels.map((c) =>
             `<li><button type="button" data-conversation="${escapeHTML(c.id)}" class="${c.id === conversation.id ? "current" : ""}">${escapeHTML(c.name)}</button></li>`).join("");
+          $("home-tab").className = view.conversation === "home" ? "current" : "";
           $("directs").innerHTML = `<li><button type="button" data-conversation="${escapeHTML(state.direct.id)}" class="${state.direct.id === conversation.id ? "current" : ""}">` +
             `QueryGate → ${escapeHTML(personName(view.me))} (${state.direct.messages.filter((m) => !m.thread_ts).length})</button></li>`;
         }
 
+        /// The Home tab: the view QueryGate published for this person, with live buttons; no composer, as in Slack.
+        function drawHome() {
+          $("conversation-name").textContent = "QueryGate: Home";
+          const home = view.state.home;
+          $("messages").innerHTML = home ? `<div class="home" data-surface="home">${blocks(home.blocks)}</div>`
+            : '<p class="context">Opening the Home tab… (QueryGate publishes it through its outbox)</p>';
+          $("composer-form").hidden = true;
+        }
+
         function drawMessages() {
+          if (view.conversation === "home") return drawHome();
+          $("composer-form").hidden = false;
           const conversation = currentConversation();
           $("conversation-name").textContent = conversation.name;
           const parents = conversation.messages.filter((m) => !m.thread_ts || m.thread_ts === m.ts);
@@ -225,7 +237,7 @@ extension ConsolePage {
             const state = await response.json();
             view.state = state;
             if (!state.people.some((p) => p.id === view.me)) { view.me = state.people[0]?.id; return refresh(); }
-            const key = JSON.stringify([view.me, view.conversation, state.channels, state.direct, state.ephemerals, state.files, state.refusals]);
+            const key = JSON.stringify([view.me, view.conversation, state.channels, state.direct, state.ephemerals, state.files, state.refusals, state.home]);
             drawSidebar();
             if (key !== view.drawn) { view.drawn = key; drawMessages(); }
             drawModal();
@@ -234,19 +246,25 @@ extension ConsolePage {
 
         function start() {
           $("person").addEventListener("change", (event) => {
-            view.me = event.target.value; localStorage.setItem("qg.me", view.me); view.drawn = ""; view.modal = ""; refresh();
+            view.me = event.target.value; localStorage.setItem("qg.me", view.me); view.drawn = ""; view.modal = "";
+            if (view.conversation === "home") post("home", {}).catch(() => {});
+            refresh();
           });
           document.body.addEventListener("click", async (event) => {
             const target = event.target.closest("button");
             if (!target) return;
             if (target.dataset.conversation) {
-              view.conversation = target.dataset.conversation; localStorage.setItem("qg.conversation", view.conversation); view.drawn = ""; refresh(); return;
+              view.conversation = target.dataset.conversation; localStorage.setItem("qg.conversation", view.conversation); view.drawn = "";
+              // Opening the Home tab is an event QueryGate answers by publishing it, as in Slack.
+              if (view.conversation === "home") await post("home", {}).catch((error) => { $("composer-error").textContent = error.message; });
+              refresh(); return;
             }
             if (target.dataset.actionId && !target.closest("#modal")) {
               const message = target.closest("[data-ts]");
+              const surface = target.closest("[data-surface]")?.dataset.surface;
               try {
-                await post("click", { action_id: target.dataset.actionId, value: target.dataset.value, ts: message.dataset.ts,
-                  channel: message.dataset.channel, block_id: target.closest("[data-block-id]")?.dataset.blockId });
+                await post("click", { action_id: target.dataset.actionId, value: target.dataset.value, ts: message?.dataset.ts,
+                  channel: message?.dataset.channel, surface, block_id: target.closest("[data-block-id]")?.dataset.blockId });
                 $("composer-error").textContent = "";
               } catch (error) { $("composer-error").textContent = error.message; }
               refresh();
@@ -274,6 +292,7 @@ extension ConsolePage {
           $("modal-close").addEventListener("click", async () => { await post("close", {}).catch(() => {}); refresh(); });
           fetch("/console/state?as=").then((r) => r.json()).then((state) => {
             view.me = state.people.some((p) => p.id === view.me) ? view.me : state.people[0]?.id;
+            if (view.conversation === "home") post("home", {}).catch(() => {});
             refresh();
             setInterval(refresh, 1000);
           });

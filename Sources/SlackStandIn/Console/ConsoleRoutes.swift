@@ -4,7 +4,7 @@ import NIOCore
 import SlackGateway
 
 /// The console's routes under `/console`: the page and its script and style, the workspace as one person sees
-/// it (`GET /console/state?as=U…`), what that person does (`POST /console/command`, `click`, `suggest`,
+/// it (`GET /console/state?as=U…`), what that person does (`POST /console/command`, `click`, `home`, `suggest`,
 /// `submit`, `close`), and file downloads.
 ///
 /// Served on loopback only, by the demo. Every answer checks the `Host` header (a page elsewhere cannot reach it
@@ -46,9 +46,19 @@ public struct ConsoleRoutes: Sendable {
         }
         group.post("click") { request, _ -> Response in
             try await Self.act(request, console.workspace) { body, user in
-                try await console.click(
-                    actionID: body["action_id"]?.stringValue ?? "", value: body["value"]?.stringValue, blockID: body["block_id"]?.stringValue,
-                    message: body["ts"]?.stringValue ?? "", in: body["channel"]?.stringValue ?? "", as: user)
+                let (actionID, value, blockID) = (body["action_id"]?.stringValue ?? "", body["value"]?.stringValue, body["block_id"]?.stringValue)
+                if body["surface"]?.stringValue == "home" {
+                    try await console.clickInHome(actionID: actionID, value: value, blockID: blockID, as: user)
+                } else {
+                    try await console.click(actionID: actionID, value: value, blockID: blockID, message: body["ts"]?.stringValue ?? "",
+                                            in: body["channel"]?.stringValue ?? "", as: user)
+                }
+                return ["ok": true]
+            }
+        }
+        group.post("home") { request, _ -> Response in
+            try await Self.act(request, console.workspace) { _, user in
+                try await console.openHome(as: user)
                 return ["ok": true]
             }
         }

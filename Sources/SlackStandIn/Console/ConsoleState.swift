@@ -2,7 +2,7 @@ import Foundation
 import SlackGateway
 
 /// The workspace as one person sees it, as the page reads it: the people to pick from, the channels with their
-/// messages and threads, that person's direct messages, ephemerals and open modal, the files, and every call
+/// messages and threads, that person's direct messages, ephemerals, Home tab and open modal, the files, and every call
 /// the stand-in refused.
 enum ConsoleState {
     static func render(_ workspace: SlackWorkspace, for user: String) async -> JSONValue {
@@ -24,6 +24,7 @@ enum ConsoleState {
         }
         let direct = SlackWorkspace.directChannel(of: user)
         let modal = await workspace.modal(for: user)
+        let home = await workspace.home(for: user)
         return [
             "people": .array(people.map { ["id": .string($0.id), "name": .string($0.name), "title": .string($0.title)] }),
             "channels": .array(conversations),
@@ -32,6 +33,7 @@ enum ConsoleState {
                 ["channel": .string($0.channel), "ts": .string($0.ts), "text": .string($0.text), "blocks": $0.blocks ?? .null]
             }),
             "modal": modal.map { ["id": .string($0.id), "view": $0.view, "errors": .object($0.errors.mapValues { .string($0) })] } ?? .null,
+            "home": home.map { ["id": .string($0.id), "blocks": $0.view["blocks"] ?? []] } ?? .null,
             "files": .object(files),
             "refusals": .array(await workspace.refusals.suffix(20).map {
                 ["method": .string($0.method), "error": .string($0.outcome), "detail": .string($0.detail ?? "")]

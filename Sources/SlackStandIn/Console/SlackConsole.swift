@@ -6,7 +6,7 @@ import NIOHTTP1
 import SlackGateway
 
 /// What the console's page asks for, done as Slack would do it: a slash command, a click, a picker's search, a
-/// modal's submission, each sent to QueryGate's real Slack endpoints with Slack's payload shapes and signed
+/// modal's submission, opening the Home tab, each sent to QueryGate's real Slack endpoints with Slack's payload shapes and signed
 /// with the signing secret, and QueryGate's answer put where Slack puts it (an ephemeral, a modal's errors…).
 public struct SlackConsole: Sendable {
     public let workspace: SlackWorkspace
@@ -45,16 +45,42 @@ public struct SlackConsole: Sendable {
 
     /// A click on a button of the message `ts` in `channel`.
     public func click(actionID: String, value: String?, blockID: String?, message ts: String, in channel: String, as user: String) async throws {
+        var payload = await clickPayload(actionID: actionID, value: value, blockID: blockID, as: user)
+        payload["container"] = ["type": "message", "message_ts": .string(ts), "channel_id": .string(channel)]
+        payload["channel"] = ["id": .string(channel)]
+        _ = try await send("/slack/interactions", body: Self.interactionBody(.object(payload)), what: "the click")
+    }
+
+    /// A click on a button of `user`'s Home tab: Slack sends the view it sits in, and no channel.
+    public func clickInHome(actionID: String, value: String?, blockID: String?, as user: String) async throws {
+        guard let home = await workspace.home(for: user) else { throw Failure(description: "the Home tab has not been published") }
+        var payload = await clickPayload(actionID: actionID, value: value, blockID: blockID, as: user)
+        payload["container"] = ["type": "view", "view_id": .string(home.id)]
+        payload["view"] = ["id": .string(home.id), "type": "home", "blocks": home.view["blocks"] ?? []]
+        _ = try await send("/slack/interactions", body: Self.interactionBody(.object(payload)), what: "the click")
+    }
+
+    private func clickPayload(actionID: String, value: String?, blockID: String?, as user: String) async -> [String: JSONValue] {
         var action: [String: JSONValue] = ["action_id": .string(actionID), "type": "button", "action_ts": .string(Self.now)]
         if let value { action["value"] = .string(value) }
         if let blockID { action["block_id"] = .string(blockID) }
-        let payload: JSONValue = [
+        return [
             "type": "block_actions", "user": ["id": .string(user)], "api_app_id": "A0DEMO001", "team": ["id": "T0DEMO001"],
-            "trigger_id": .string(await workspace.makeTrigger(for: user)),
-            "container": ["type": "message", "message_ts": .string(ts), "channel_id": .string(channel)],
-            "channel": ["id": .string(channel)], "actions": [.object(action)],
+            "trigger_id": .string(await workspace.makeTrigger(for: user)), "actions": [.object(action)],
         ]
-        _ = try await send("/slack/interactions", body: Self.interactionBody(payload), what: "the click")
+    }
+
+    /// `user` opens QueryGate's Home tab: Slack sends the `app_home_opened` event (QueryGate publishes the tab through
+    /// its outbox, so it appears a moment later).
+    public func openHome(as user: String) async throws {
+        let event: JSONValue = [
+            "token": "unused-verification-token", "team_id": "T0DEMO001", "api_app_id": "A0DEMO001", "type": "event_callback",
+            "event_id": .string("Ev0" + UUID().uuidString.prefix(8).uppercased()), "event_time": .number(Date().timeIntervalSince1970.rounded()),
+            "event": ["type": "app_home_opened", "user": .string(user), "channel": .string(SlackWorkspace.directChannel(of: user)),
+                      "tab": "home", "event_ts": .string(Self.now)],
+        ]
+        _ = try await send("/slack/events", body: String(decoding: event.encoded(), as: UTF8.self), what: "opening the Home tab",
+                           contentType: "application/json")
     }
 
     /// The options of an external select in `user`'s open modal, for what they typed (`block_suggestion`).
@@ -95,11 +121,13 @@ public struct SlackConsole: Sendable {
     }
 
     /// POSTs a signed form body to QueryGate; returns its JSON answer (nil for an empty 200).
-    private func send(_ path: String, body: String, what: String) async throws -> JSONValue? {
+    private func send(
+        _ path: String, body: String, what: String, contentType: String = "application/x-www-form-urlencoded"
+    ) async throws -> JSONValue? {
         let timestamp = String(Int(Date().timeIntervalSince1970))
         var request = HTTPClientRequest(url: gatewayURL + path)
         request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        request.headers.add(name: "Content-Type", value: contentType)
         request.headers.add(name: "X-Slack-Request-Timestamp", value: timestamp)
         request.headers.add(name: "X-Slack-Signature", value: verifier.signature(timestamp: timestamp, body: Array(body.utf8)))
         request.body = .bytes(ByteBuffer(string: body))
