@@ -106,6 +106,23 @@ struct QuorumTests {
         }
     }
 
+    @Test func aRequestThatExpiresWithSomeApprovalsSaysHowFarItGotAndThatItNeverRan() async throws {
+        try await AppHarness.run { (slack: AppHarness) async throws in
+            try await Self.requireTwoForDangerous(slack)
+            let (id, _) = try await Self.submitDangerous(slack)
+            _ = try await slack.click("request.approve", request: id, as: People.maria)
+            try await slack.deliverOutbox()
+            try await slack.database.client.query("UPDATE query_requests SET created_at = created_at - interval '25 hours' WHERE id = \(id)")
+            #expect(try await slack.store.expireOverdueRequests(defaultTTL: .seconds(86_400)) == [id])
+            try await slack.deliverOutbox()
+            let words = await slack.fake.recorder.successful("chat.update").last?.arguments["blocks"]?.allText ?? ""
+            #expect(words.contains("*Expired* with 1 of 2 approvals (<@U0MGR0001>): the others did not come in time."), "\(words)")
+            let dm = await slack.fake.recorder.successful("chat.postMessage").last?.arguments["text"]?.stringValue ?? ""
+            #expect(dm.contains("expired with 1 of the 2 approvals it needed (Maria)"), "\(dm)")
+            #expect(!dm.contains("never started"), "a request that was never approved was said to be approved")
+        }
+    }
+
     /// 20 simultaneous clicks by 3 approvers on a request that needs 2: exactly one approval moves it, exactly two
     /// approvals are recorded, and it is claimed for a run once.
     @Test func twentyClicksByThreeApproversOnARequestThatNeedsTwo() async throws {

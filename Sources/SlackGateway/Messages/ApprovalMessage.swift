@@ -115,7 +115,9 @@ public enum ApprovalMessage {
         case .cancelled: return "*Cancelled* by the requester\(when).".unlessPlain(markdown)
         case .expired:
             return (request.approver.map { _ in "*Expired* before it ran, approved by \(approvers()): no worker started it in time; it did not run." }
-                ?? "*Expired* without a decision.").unlessPlain(markdown)
+                ?? (request.approvals.isEmpty ? "*Expired* without a decision."
+                    : "*Expired* with \(request.approvals.count) of \(request.approvalsRequired) approvals (\(approvers())): the others did not come in time.")
+            ).unlessPlain(markdown)
         }
     }
 }

@@ -166,8 +166,10 @@ public enum Replies {
         case .cancelled:
             return "🚫 Your request *#\(request.id)* on `\(request.target)` was cancelled."
         case .expired:
-            let what = request.approverNames.map { "was approved by \($0) but never started: no QueryGate worker ran it in time, so it did not run" }
-                ?? "expired: nobody approved or rejected it in time"
+            // `approver` is set only once the request was approved; approvals alone may be some of several.
+            let what = request.approver.map { _ in "was approved by \(request.approverNames ?? "") but never started: no QueryGate worker ran it in time, so it did not run" }
+                ?? (request.approvals.isEmpty ? "expired: nobody approved or rejected it in time"
+                    : "expired with \(request.approvals.count) of the \(request.approvalsRequired) approvals it needed (\(request.approverNames ?? "")): the others did not come in time")
             return "⌛ Your request *#\(request.id)* on `\(request.target)` \(what). Ask again with `/query` if you still need it."
         case .completed:
             return "✅ Your request *#\(request.id)* on `\(request.target)` completed. The result is in the approval thread\(channel)."
