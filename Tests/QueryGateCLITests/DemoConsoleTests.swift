@@ -10,9 +10,9 @@ import Glibc
 #endif
 
 /// `querygate demo` as a newcomer runs it: the real binary, its embedded PostgreSQL in a scratch folder, the Slack
-/// stand-in and the console on a loopback port. The browser tests drive the console in headless Chromium
-/// (`Tests/ConsoleBrowserTests/console_flows.py`); they run when `scripts/test` has prepared the browser
-/// (`QUERYGATE_TEST_BROWSER_PYTHON`).
+/// stand-in and the console on a loopback port. The browser tests drive the console in headless Chromium and
+/// Firefox (`Tests/ConsoleBrowserTests/console_flows.py`); they run when `scripts/test` has prepared the browsers
+/// (`QUERYGATE_TEST_BROWSER_PYTHON`, `QUERYGATE_TEST_FIREFOX`).
 @Suite("querygate demo and its console", .serialized)
 struct DemoConsoleTests {
     static let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -67,30 +67,32 @@ struct DemoConsoleTests {
         #expect(await second.waitForExit() == 0)
     }
 
+    static let browsers = ["chromium"] + (ProcessInfo.processInfo.environment["QUERYGATE_TEST_FIREFOX"] != nil ? ["firefox"] : [])
+
     @Test("In a browser: the developer submits, the manager approves, the thread shows the rows",
-          .enabled(if: browserPython != nil, "scripts/test prepares the browser"), .timeLimit(.minutes(3)))
-    func approveInTheBrowser() async throws {
-        let output = try await Self.runBrowserFlow("approve")
-        #expect(output.contains("PASS approve: request #1 approved"), "\(output)")
+          .enabled(if: browserPython != nil, "scripts/test prepares the browser"), .timeLimit(.minutes(3)), arguments: browsers)
+    func approveInTheBrowser(_ browser: String) async throws {
+        let output = try await Self.runBrowserFlow("approve", in: browser)
+        #expect(output.contains("PASS approve in \(browser): request #1 approved"), "\(output)")
     }
 
     @Test("In a browser: the manager rejects through the modal, whose empty reason is refused under the field",
-          .enabled(if: browserPython != nil, "scripts/test prepares the browser"), .timeLimit(.minutes(3)))
-    func rejectInTheBrowser() async throws {
-        let output = try await Self.runBrowserFlow("reject")
-        #expect(output.contains("PASS reject: request #1 rejected through the modal (an empty reason was refused"), "\(output)")
+          .enabled(if: browserPython != nil, "scripts/test prepares the browser"), .timeLimit(.minutes(3)), arguments: browsers)
+    func rejectInTheBrowser(_ browser: String) async throws {
+        let output = try await Self.runBrowserFlow("reject", in: browser)
+        #expect(output.contains("PASS reject in \(browser): request #1 rejected through the modal (an empty reason was refused"), "\(output)")
     }
 
     @Test("In a browser: the manager approves from the Home tab, and the developer's tab shows the request completed",
-          .enabled(if: browserPython != nil, "scripts/test prepares the browser"), .timeLimit(.minutes(3)))
-    func approveFromTheHomeTabInTheBrowser() async throws {
-        let output = try await Self.runBrowserFlow("home")
-        #expect(output.contains("PASS home: request #1 approved from the manager's Home tab"), "\(output)")
+          .enabled(if: browserPython != nil, "scripts/test prepares the browser"), .timeLimit(.minutes(3)), arguments: browsers)
+    func approveFromTheHomeTabInTheBrowser(_ browser: String) async throws {
+        let output = try await Self.runBrowserFlow("home", in: browser)
+        #expect(output.contains("PASS home in \(browser): request #1 approved from the manager's Home tab"), "\(output)")
     }
 
     // MARK: - Helpers
 
-    static func runBrowserFlow(_ flow: String) async throws -> String {
+    static func runBrowserFlow(_ flow: String, in browserName: String) async throws -> String {
         let python = try #require(browserPython)
         let directory = try Scratch.directory()
         defer { Scratch.remove(directory) }
@@ -99,7 +101,7 @@ struct DemoConsoleTests {
         defer { demo.signal(SIGKILL) }
         #expect(await demo.waitForOutput(containing: "/console"), "\(demo.output)")
         let script = sources.appendingPathComponent("Tests/ConsoleBrowserTests/console_flows.py").path
-        let browser = try ChildProcess([python, script, "http://127.0.0.1:\(port)", flow],
+        let browser = try ChildProcess([python, script, "http://127.0.0.1:\(port)", flow, "--browser", browserName],
                                        environment: BinaryTests.baseEnvironment.merging(["SE_OFFLINE": "true"]) { $1 }, directory: directory)
         let status = await browser.waitForExit(timeout: .seconds(120))
         #expect(status == 0, "the browser flow ended with \(String(describing: status)); demo log:\n\(demo.output.suffix(3000))")
