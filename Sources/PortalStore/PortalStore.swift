@@ -42,6 +42,22 @@ public struct PortalStore: Sendable {
         }
     }
 
+    /// Runs `body`, one statement that is its own transaction, under the caller's deadline as `transaction` runs a
+    /// transaction: it is not sent once the deadline has passed, and it is given the milliseconds left (nil
+    /// without a deadline), which the portal's functions honour (`querygate_submit`: its lock waits end by then
+    /// and it refuses to commit after). A statement answered counts as a commit for `PortalDeadline`.
+    func inOneStatement<Result: Sendable>(_ body: @Sendable (Int?) async throws -> Result) async throws -> Result {
+        let deadline = PortalDeadline.current
+        var millisecondsLeft: Int?
+        if let deadline {
+            guard let left = deadline.remaining, !Task.isCancelled else { throw PortalUnavailable.nothingRecorded }
+            millisecondsLeft = max(1, Int(left / .milliseconds(1)))
+        }
+        let result = try await body(millisecondsLeft)
+        deadline?.recordCommit()
+        return result
+    }
+
     /// `true` when the database answers a trivial query within `timeout`; what `/readyz` reports. A probe must
     /// answer quickly even when the database hangs or is unreachable, hence the deadline.
     public func isReachable(within timeout: Duration = .seconds(2)) async -> Bool {

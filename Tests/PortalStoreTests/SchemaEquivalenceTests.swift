@@ -23,6 +23,7 @@ struct SchemaEquivalenceTests {
             return try await Catalog.describe(database.client)
         }
         #expect(fresh.count > 100, "the catalog description looks empty")
+        #expect(fresh.contains { $0.hasPrefix("function querygate_submit(") }, "the functions are not described")
         #expect(Catalog.difference(fresh, upgradedByHand).isEmpty, "\(Catalog.difference(fresh, upgradedByHand))")
         #expect(Catalog.difference(fresh, upgradedByRunner).isEmpty, "\(Catalog.difference(fresh, upgradedByRunner))")
     }
@@ -106,7 +107,13 @@ enum Catalog {
             on: client)
         let sequences = try await strings(
             "SELECT 'sequence ' || sequencename || ' ' || data_type::text FROM pg_sequences WHERE schemaname = 'public'", on: client)
-        return (columns + constraints + indexes + sequences).sorted()
+        // Functions by their whole definition: a fresh install must run the same code as an upgraded one.
+        let functions = try await strings(
+            """
+            SELECT 'function ' || p.proname || '(' || pg_get_function_arguments(p.oid) || ') ' || md5(pg_get_functiondef(p.oid))
+            FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'
+            """, on: client)
+        return (columns + constraints + indexes + sequences + functions).sorted()
     }
 
     /// Lines in one description and not the other, marked with the side they are on.

@@ -33,22 +33,8 @@ extension PortalStore {
     /// Queues a republish of the Home tab of everyone who has opened theirs and sees `requestID` there: its
     /// requester, the managers of its pod and the admins. Called with every change of a request's state.
     static func enqueueHomeTabRefreshes(requestID: Int, on connection: PostgresConnection, logger: Logger) async throws {
-        let inserted = try await connection.query(
-            """
-            INSERT INTO slack_notifications (notification_type, recipient, payload)
-            SELECT \(NotificationType.homeTab.rawValue), u.slack_user_id, '{}'::jsonb
-            FROM query_requests r JOIN users u
-              ON u.id = r.requester_id OR u.role = 'admin' OR (u.role = 'manager' AND u.pod_id = r.pod_id)
-            WHERE r.id = \(requestID) AND u.home_opened_at IS NOT NULL AND u.slack_user_id IS NOT NULL AND u.is_active
-              AND NOT EXISTS (
-                  SELECT 1 FROM slack_notifications n
-                  WHERE n.notification_type = \(NotificationType.homeTab.rawValue) AND n.recipient = u.slack_user_id
-                    AND n.status = 'pending' AND n.claimed_by IS NULL)
-            RETURNING id
-            """,
-            logger: logger
-        ).decode(Int.self).reduce(0) { count, _ in count + 1 }
-        if inserted > 0 { try await connection.query("SELECT pg_notify(\(Self.outboxChannel), '')", logger: logger) }
+        // The rule lives in the portal database (migration 013), where the one-statement submission uses it too.
+        try await connection.query("SELECT querygate_refresh_home_tabs(\(requestID))", logger: logger)
     }
 
     /// Whether a republish of this person's tab is queued and not yet taken by a worker (which will render the

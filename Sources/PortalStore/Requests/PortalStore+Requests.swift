@@ -16,89 +16,83 @@ extension PortalStore {
         public let approvalsRequired: Int
     }
 
-    /// Records a request and queues its approval message, in one transaction with its audit row.
+    /// Records a request and queues its approval message, with its audit row, in one round trip: the text's
+    /// validity and risk for each engine are decided here, the rest by `querygate_submit` (migration 013), one
+    /// statement that is its own transaction and commits within the caller's deadline or not at all.
     ///
-    /// - Throws: `ValidationError` for an unknown or inactive target, or a requester who cannot submit.
+    /// - Throws: `ValidationError` for an unknown, disabled or vanished target, a text its engine refuses, or a
+    ///   requester who cannot submit.
     public func submit(_ request: NewRequest, by requester: User, via source: AuditSource) async throws -> Submitted {
         guard requester.isActive else { throw ValidationError(field: "user", "your QueryGate account is deactivated") }
         guard let podID = requester.podID else {
             throw ValidationError(field: "user", "you belong to no pod, so nobody could approve your request: ask an admin to add you to one")
         }
-        let logger = self.logger
-        return try await transaction { connection in
-            let target = try await connection.query(
-                """
-                SELECT d.id, d.is_active AND i.is_active, i.type, d.missing_since IS NOT NULL
-                FROM databases d JOIN database_instances i ON i.id = d.instance_id
-                WHERE i.name = \(request.target.instance.rawValue) AND d.name = \(request.target.database.rawValue)
-                """,
-                logger: logger
-            ).decode((Int, Bool, String, Bool).self).first { _ in true }
-            guard let (databaseID, isActive, type, isMissing) = target else {
-                throw ValidationError(field: "target", "there is no database \(request.target): pick one from the list in `/query`")
-            }
-            guard !isMissing else {
-                throw ValidationError(
-                    field: "target",
-                    "\(request.target) no longer exists on the server (the last database sync did not find it): pick another from the list in `/query`")
-            }
-            guard isActive else { throw ValidationError(field: "target", "\(request.target) is disabled: ask an admin") }
-            if type == DatabaseType.mongodb.rawValue {
-                _ = try MongoRequest.validate(request.queryText, type: request.submissionType, database: request.target.database.rawValue)
-            } else if request.submissionType == .query {
-                let count = SQLScript.statements(in: request.queryText).count
-                guard count == 1 else {
-                    throw ValidationError(
-                        field: "query",
-                        count == 0
-                            ? "the query has no statement, only comments"
-                            : "this is \(count) statements, and a query is one: send it as a script (`/query script …`, or Kind: Script in the form) to run them together in one transaction")
-                }
-            }
-
-            // The request copies the approvals its risk class needs in its pod now (`ApprovalQuorum`), and the
-            // same statement reads the pod's channel: one round trip.
-            let risk = RiskAnalysis.assess(request.queryText, on: try DatabaseType(portalValue: type, column: "database_instances.type"))
-            let inserted = try await connection.query(
-                """
-                WITH pod AS (
-                    SELECT id, name, slack_channel_id,
-                           CASE \(risk.level.rawValue)::int WHEN 0 THEN approvals_read_only WHEN 1 THEN approvals_write
-                                WHEN 2 THEN approvals_ddl ELSE approvals_dangerous END AS approvals_required
-                    FROM pods WHERE id = \(podID)
-                ), request AS (
-                    INSERT INTO query_requests (requester_id, pod_id, database_id, submission_type, query_text, reason, submitted_via,
-                                                approvals_required)
-                    SELECT \(requester.id), pod.id, \(databaseID), \(request.submissionType.rawValue), \(request.queryText),
-                           \(request.reason), \(source == .api ? "portal" : source.rawValue), pod.approvals_required
-                    FROM pod
-                    RETURNING id
-                )
-                SELECT request.id, pod.name, pod.slack_channel_id, pod.approvals_required::int FROM request, pod
-                """,
-                logger: logger
-            ).decode((Int, String, String, Int).self).first { _ in true }
-            guard let (id, podName, channel, approvalsRequired) = inserted else { throw ValidationError(field: "pod", "your pod no longer exists") }
-            try await Self.appendAudit(
-                AuditEntry(actor: AuditActor(userID: requester.id, label: requester.email, source: source), action: .requestSubmitted,
-                           entityType: "query_request", entityID: String(id),
-                           details: ["target": request.target.description, "type": request.submissionType.rawValue]),
-                on: connection, logger: logger)
-            try await Self.enqueue(.approvalRequest, requestID: id, recipient: channel, on: connection, logger: logger)
-            try await Self.enqueueHomeTabRefreshes(requestID: id, on: connection, logger: logger)
-
-            let approvers = try await connection.query(
-                """
-                SELECT name, email, slack_user_id FROM users
-                WHERE pod_id = \(podID) AND role = 'manager' AND is_active ORDER BY name
-                """,
-                logger: logger
-            ).decode((String, String, String?).self).reduce(into: [RequestDetails.Person]()) {
-                $0.append(RequestDetails.Person(name: $1.0, email: $1.1, slackUserID: $1.2))
-            }
-            return Submitted(id: id, target: request.target.description, podName: podName, channelID: channel, approvers: approvers,
-                             approvalsRequired: approvalsRequired)
+        let target = request.target
+        // What the text is for each engine, before the target's engine is known: a level, or why it cannot run there.
+        let forPostgreSQL = Result { () throws(ValidationError) in try Self.checkForPostgreSQL(request) }
+        let forMongoDB = Result { () throws(ValidationError) in
+            _ = try MongoRequest.validate(request.queryText, type: request.submissionType, database: target.database.rawValue)
+            return RiskAnalysis.assess(request.queryText, on: .mongodb).level
         }
+        let logger = self.logger
+        let answer = try await inOneStatement { millisecondsLeft in
+            try await self.client.query(
+                """
+                SELECT outcome, database_type, request_id, pod_name, channel, approvals_required, approvers::text
+                FROM querygate_submit(
+                    \(requester.id), \(podID), \(requester.email), \(source.rawValue), \(source == .api ? "portal" : source.rawValue),
+                    \(AuditAction.requestSubmitted.rawValue), \(target.instance.rawValue), \(target.database.rawValue),
+                    \(request.submissionType.rawValue), \(request.queryText), \(request.reason),
+                    \(try? forPostgreSQL.get().rawValue)::int, \(try? forMongoDB.get().rawValue)::int, \(millisecondsLeft)::int)
+                """,
+                logger: logger
+            ).decode((String, String?, Int?, String?, String?, Int?, String?).self).first { _ in true }
+        }
+        guard let (outcome, type, id, podName, channel, approvalsRequired, approvers) = answer else {
+            throw UnexpectedPortalState("querygate_submit returned no row")
+        }
+        switch outcome {
+        case "submitted":
+            guard let id, let podName, let channel, let approvalsRequired, let approvers else {
+                throw UnexpectedPortalState("querygate_submit said submitted without the request")
+            }
+            let people = try JSONDecoder().decode([PersonRow].self, from: Data(approvers.utf8)).map(\.person)
+            return Submitted(id: id, target: target.description, podName: podName, channelID: channel, approvers: people,
+                             approvalsRequired: approvalsRequired)
+        case "no_such_target":
+            throw ValidationError(field: "target", "there is no database \(target): pick one from the list in `/query`")
+        case "target_missing":
+            throw ValidationError(
+                field: "target",
+                "\(target) no longer exists on the server (the last database sync did not find it): pick another from the list in `/query`")
+        case "target_disabled":
+            throw ValidationError(field: "target", "\(target) is disabled: ask an admin")
+        case "invalid_for_engine":
+            let engine = try DatabaseType(portalValue: type ?? "", column: "database_instances.type")
+            switch engine == .mongodb ? forMongoDB.map { _ in () } : forPostgreSQL.map { _ in () } {
+            case .failure(let problem): throw problem
+            case .success: throw UnexpectedPortalState("querygate_submit refused a text valid for \(engine.rawValue)")
+            }
+        case "no_pod":
+            throw ValidationError(field: "pod", "your pod no longer exists")
+        default:
+            throw UnexpectedPortalState("querygate_submit answered \(outcome)")
+        }
+    }
+
+    /// A PostgreSQL query is one statement (a script may be several); its risk class, or why it cannot be sent.
+    private static func checkForPostgreSQL(_ request: NewRequest) throws(ValidationError) -> RiskAssessment.Level {
+        if request.submissionType == .query {
+            let count = SQLScript.statements(in: request.queryText).count
+            guard count == 1 else {
+                throw ValidationError(
+                    field: "query",
+                    count == 0
+                        ? "the query has no statement, only comments"
+                        : "this is \(count) statements, and a query is one: send it as a script (`/query script …`, or Kind: Script in the form) to run them together in one transaction")
+            }
+        }
+        return RiskAnalysis.assess(request.queryText, on: .postgresql).level
     }
 
     /// Everything about one request, or nil if there is none with that id.
@@ -204,7 +198,7 @@ extension PortalStore {
                 return RequestDetails.Person(name: name, email: email, slackUserID: try cell(first + 2))
             }
             let summary = try cell(26, String?.self)
-            let approvals = try cell(28, String?.self).map { try JSONDecoder().decode([ApprovalRow].self, from: Data($0.utf8)) } ?? []
+            let approvals = try cell(28, String?.self).map { try JSONDecoder().decode([PersonRow].self, from: Data($0.utf8)) } ?? []
             details.append(RequestDetails(
                 id: try cell(0), status: try RequestStatus(portalValue: try cell(1), column: "query_requests.status"),
                 submissionType: try SubmissionType(portalValue: try cell(2), column: "query_requests.submission_type"), queryText: try cell(3), reason: try cell(4),
@@ -216,16 +210,18 @@ extension PortalStore {
                 executionFinishedAt: try cell(25),
                 outcome: summary.flatMap { try? JSONDecoder().decode(ExecutionOutcome.self, from: Data($0.utf8)) },
                 approvalsRequired: try cell(27),
-                approvals: approvals.map { RequestDetails.Person(name: $0.name, email: $0.email, slackUserID: $0.slack_user_id) }))
+                approvals: approvals.map(\.person)))
         }
         return details
     }
 
-    /// One approver as the details query aggregates them.
-    private struct ApprovalRow: Decodable {
+    /// A person as the SQL aggregates them (`json_build_object('name', …, 'email', …, 'slack_user_id', …)`).
+    struct PersonRow: Decodable {
         let name: String
         let email: String
         let slack_user_id: String?
+
+        var person: RequestDetails.Person { RequestDetails.Person(name: name, email: email, slackUserID: slack_user_id) }
     }
 
     /// Databases whose `<instance>/<database>` contains `search` (case-insensitive), for the request form's picker.
