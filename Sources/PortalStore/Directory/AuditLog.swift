@@ -14,25 +14,28 @@ struct AuditEntry: Sendable {
 
 extension PortalStore {
     static func appendAudit(_ entry: AuditEntry, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(try insertion(of: entry), logger: logger)
+    }
+
+    /// An audit row on its own, one statement that is its own transaction (a refused click changes nothing else).
+    func auditInOneStatement(_ entry: AuditEntry) async throws {
+        let query = try Self.insertion(of: entry)
+        let logger = self.logger
+        try await inOneStatement { _ in try await self.client.query(query, logger: logger) }
+    }
+
+    private static func insertion(of entry: AuditEntry) throws -> PostgresQuery {
         let details = String(decoding: try JSONEncoder.sorted.encode(entry.details), as: UTF8.self)
-        try await connection.query(
-            """
+        return """
             INSERT INTO audit_logs (actor_user_id, actor_label, source, action, entity_type, entity_id, details)
             VALUES (\(entry.actor.userID), \(entry.actor.label), \(entry.actor.source.rawValue), \(entry.action.rawValue),
                     \(entry.entityType), \(entry.entityID), \(details)::jsonb)
-            """,
-            logger: logger
-        )
+            """
     }
 
     /// Records an action that changed nothing, such as a click by someone QueryGate does not know.
     public func audit(_ actor: AuditActor, action: AuditAction, entityType: String, entityID: String?, details: [String: String] = [:]) async throws {
-        let logger = self.logger
-        try await transaction { connection in
-            try await Self.appendAudit(
-                AuditEntry(actor: actor, action: action, entityType: entityType, entityID: entityID, details: details),
-                on: connection, logger: logger)
-        }
+        try await auditInOneStatement(AuditEntry(actor: actor, action: action, entityType: entityType, entityID: entityID, details: details))
     }
 
     /// The newest audit rows (older than row `before`, when given), newest first: what an operator reads to

@@ -3,7 +3,8 @@ import QueryGateCore
 
 /// Slack's Home tab: what it shows for a person, and the outbox rows that republish it. A tab is republished when
 /// a request it shows changes, for the people who have opened it at least once (`users.home_opened_at`); one
-/// queued row per person is enough, since the view is rendered from the current state when it is delivered.
+/// queued row per person is enough, since the view is rendered from the current state when it is delivered. The
+/// refreshes are queued by `querygate_refresh_home_tabs` (migration 013), with every change of a request's state.
 extension PortalStore {
     /// What one person's Home tab shows: the pending requests that wait for their decision
     /// (`RequestWorkflow.awaitsDecision`), newest first, and their own recent requests.
@@ -28,13 +29,6 @@ extension PortalStore {
             if notice == nil, try await Self.homeTabQueued(for: slackUserID, on: connection, logger: logger) { return }
             try await Self.enqueue(.homeTab, requestID: nil, recipient: slackUserID, payload: payload, on: connection, logger: logger)
         }
-    }
-
-    /// Queues a republish of the Home tab of everyone who has opened theirs and sees `requestID` there: its
-    /// requester, the managers of its pod and the admins. Called with every change of a request's state.
-    static func enqueueHomeTabRefreshes(requestID: Int, on connection: PostgresConnection, logger: Logger) async throws {
-        // The rule lives in the portal database (migration 013), where the one-statement submission uses it too.
-        try await connection.query("SELECT querygate_refresh_home_tabs(\(requestID))", logger: logger)
     }
 
     /// Whether a republish of this person's tab is queued and not yet taken by a worker (which will render the

@@ -25,11 +25,11 @@ extension PortalStore {
     }
 
     /// Queues a `chat.update` of the request's approval message (which waits for that message's ts).
-    /// Every change of a request's state comes through here, so the Home tabs that show it are refreshed too.
+    /// Queues a `chat.update` of the request's approval message (which waits for that message's ts) and the Home
+    /// tabs' refreshes. Every change of a request's state comes through here; the rule is in the portal database
+    /// (`querygate_enqueue_approval_update`, migration 014), which the one-statement decision calls too.
     static func enqueueApprovalUpdate(requestID: Int, on connection: PostgresConnection, logger: Logger) async throws {
-        try await enqueueHomeTabRefreshes(requestID: requestID, on: connection, logger: logger)
-        guard let (parentID, channel) = try await approvalMessage(of: requestID, on: connection, logger: logger) else { return }
-        try await enqueue(.approvalUpdate, requestID: requestID, recipient: channel, parentID: parentID, on: connection, logger: logger)
+        try await connection.query("SELECT querygate_enqueue_approval_update(\(requestID))", logger: logger)
     }
 
     /// The outbox row of the request's approval message, and its channel: what updates and thread replies hang on.
@@ -44,15 +44,10 @@ extension PortalStore {
         ).decode((Int, String).self).first { _ in true }
     }
 
-    /// Queues a direct message to the request's requester, if they have a Slack account.
+    /// Queues a direct message to the request's requester, if they have a Slack account
+    /// (`querygate_enqueue_direct_message`, migration 014).
     static func enqueueDirectMessage(requestID: Int, event: RequestEvent, on connection: PostgresConnection, logger: Logger) async throws {
-        let slackID = try await connection.query(
-            "SELECT u.slack_user_id FROM query_requests r JOIN users u ON u.id = r.requester_id WHERE r.id = \(requestID)",
-            logger: logger
-        ).decode(String?.self).first { _ in true }
-        guard let slackID = slackID ?? nil else { return }
-        try await enqueue(.directMessage, requestID: requestID, recipient: slackID, payload: ["event": event.rawValue],
-                          on: connection, logger: logger)
+        try await connection.query("SELECT querygate_enqueue_direct_message(\(requestID), \(event.rawValue))", logger: logger)
     }
 
     /// Queues a message that only `user` sees, in `channel`.

@@ -22,10 +22,12 @@ extension SlackRoutes {
         else { return SlackResponses.acknowledge() }
 
         // A deactivated user goes on to the store, which refuses and audits; a stranger, or a value that names no
-        // request, is audited here: every click is in the audit log.
-        let found = try await store.user(slackUserID: interaction.userID)
+        // request, is audited here: every click is in the audit log. The clicker and the request's facts are read
+        // together: with the decision's own statement, a click takes two round trips to the portal database.
+        let requestNumber = interaction.actionValue.flatMap(RequestNumber.parse)
+        let (found, facts) = try await store.decisionContext(slackUserID: interaction.userID, requestID: requestNumber ?? 0)
         let refusedAction: AuditAction = actionID == ApprovalMessage.approveActionID ? .approvalRefused : .rejectionRefused
-        guard let user = found, let requestID = interaction.actionValue.flatMap(RequestNumber.parse) else {
+        guard let user = found, let requestID = requestNumber else {
             let actor = found.map { AuditActor(userID: $0.id, label: $0.email, source: .slack) }
                 ?? AuditActor(userID: nil, label: "slack:\(interaction.userID)", source: .slack)
             let value = interaction.actionValue ?? ""
@@ -37,13 +39,13 @@ extension SlackRoutes {
         }
 
         if actionID == ApprovalMessage.approveActionID {
-            let outcome = try await store.approve(requestID: requestID, by: user, via: .slack)
+            let outcome = try await store.approve(requestID: requestID, by: user, via: .slack, knowing: facts)
             try await explain(outcome, of: requestID, to: interaction, by: user)
             return SlackResponses.acknowledge()
         }
 
         // Reject: refuse before asking for a reason, then ask for it in a modal (the trigger id lives 3 s).
-        if let outcome = try await store.checkDecision(requestID: requestID, by: user, via: .slack) {
+        if let outcome = try await store.checkDecision(requestID: requestID, by: user, via: .slack, knowing: facts) {
             try await explain(outcome, of: requestID, to: interaction, by: user)
             return SlackResponses.acknowledge()
         }
