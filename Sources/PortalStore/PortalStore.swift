@@ -45,8 +45,12 @@ public struct PortalStore: Sendable {
     /// Runs `body`, one statement that is its own transaction, under the caller's deadline as `transaction` runs a
     /// transaction: it is not sent once the deadline has passed, and it is given the milliseconds left (nil
     /// without a deadline), which the portal's functions honour (`querygate_submit`: its lock waits end by then
-    /// and it refuses to commit after). A statement answered counts as a commit for `PortalDeadline`.
-    func inOneStatement<Result: Sendable>(_ body: @Sendable (Int?) async throws -> Result) async throws -> Result {
+    /// and it refuses to commit after). A statement answered counts as a commit for `PortalDeadline`, unless `wrote`
+    /// says its result changed nothing (a decision that found the request moved on): then a later failure can still
+    /// truthfully say nothing was recorded.
+    func inOneStatement<Result: Sendable>(
+        wrote: (Result) -> Bool = { _ in true }, _ body: @Sendable (Int?) async throws -> Result
+    ) async throws -> Result {
         let deadline = PortalDeadline.current
         var millisecondsLeft: Int?
         if let deadline {
@@ -54,7 +58,7 @@ public struct PortalStore: Sendable {
             millisecondsLeft = max(1, Int(left / .milliseconds(1)))
         }
         let result = try await body(millisecondsLeft)
-        deadline?.recordCommit()
+        if wrote(result) { deadline?.recordCommit() }
         return result
     }
 

@@ -39,4 +39,37 @@ struct SlowPortalTests {
             #expect(count == 0)
         }
     }
+
+    /// A click whose request row another session holds: the decision's one statement gives up at the deadline
+    /// (its lock wait ends then), Slack is answered 503 in time, and the request is still pending once the lock goes.
+    @Test(.timeLimit(.minutes(1)))
+    func aClickStuckBehindALockedRequestIsGivenUpAndChangesNothing() async throws {
+        try await AppHarness.run(deadline: .slack) { slack in
+            let id = try await slack.submit()
+            let (locked, release) = AsyncStream.makeStream(of: Void.self)
+            let (releasing, done) = AsyncStream.makeStream(of: Void.self)
+            let holder = Task {
+                try await slack.store.client.withTransaction(logger: AppHarness.quietLogger) { connection in
+                    try await connection.query("SELECT 1 FROM query_requests WHERE id = \(id) FOR UPDATE", logger: AppHarness.quietLogger)
+                    release.yield()
+                    for await _ in releasing { break }
+                }
+            }
+            for await _ in locked { break }
+
+            let started = ContinuousClock.now
+            let response = try await slack.click("request.approve", request: id, as: AppHarness.People.maria)
+            let took = started.duration(to: .now)
+            #expect(response.status == .serviceUnavailable)
+            #expect(took < .seconds(3), "the answer took \(took)")
+            print("fault timing: a click behind a locked request answered in \(took)")
+
+            done.yield()
+            try await holder.value
+            try await Task.sleep(for: .seconds(1))
+            #expect(try await slack.status(of: id) == .pending)
+            #expect(try await Rows.count("request_approvals", in: slack.database) == 0)
+            #expect(try await Rows.count("audit_logs WHERE action = 'request.approved'", in: slack.database) == 0)
+        }
+    }
 }

@@ -92,7 +92,20 @@ extension PortalStore {
         let decision = Decision.reject(reason: "")
         var facts = known
         if facts == nil { facts = try await decisionFacts(of: requestID) }
-        switch RequestWorkflow.judge(decision, by: user, on: facts) {
+        let verdict = RequestWorkflow.judge(decision, by: user, on: facts)
+        if let answer = try await auditRefusal(verdict, of: decision, on: requestID, actor: actor) { return answer }
+        try await auditInOneStatement(AuditEntry(actor: actor, action: .rejectionStarted, entityType: "query_request",
+                                                 entityID: String(requestID), details: [:]))
+        return nil
+    }
+
+    /// A verdict that refuses, or finds the request already decided, changes nothing but the audit log: its row
+    /// (with the real reason, also when the caller is told less; with the state found, for a late click), and the
+    /// caller's answer. Nil for a verdict that acts.
+    private func auditRefusal(
+        _ verdict: RequestWorkflow.Verdict, of decision: Decision, on requestID: Int, actor: AuditActor
+    ) async throws -> DecisionOutcome? {
+        switch verdict {
         case .refuse(let why, let answer):
             try await auditInOneStatement(AuditEntry(actor: actor, action: decision.refusalAuditAction, entityType: "query_request",
                                                      entityID: String(requestID), details: ["why": why]))
@@ -101,8 +114,6 @@ extension PortalStore {
             try await auditInOneStatement(Self.lostDecision(requestID: requestID, decision: decision, status: status, actor: actor))
             return .alreadyDecided(status)
         case .proceed, .recordApproval:
-            try await auditInOneStatement(AuditEntry(actor: actor, action: .rejectionStarted, entityType: "query_request",
-                                                     entityID: String(requestID), details: [:]))
             return nil
         }
     }
@@ -119,16 +130,13 @@ extension PortalStore {
         var facts = known
         if facts == nil { facts = try await decisionFacts(of: requestID) }
         for _ in 0...(ApprovalQuorum.allowed.upperBound + 1) {
+            let verdict = RequestWorkflow.judge(decision, by: user, on: facts)
+            if let answer = try await auditRefusal(verdict, of: decision, on: requestID, actor: actor) { return answer }
             let applied: Bool
             let outcome: DecisionOutcome
-            switch RequestWorkflow.judge(decision, by: user, on: facts) {
-            case .refuse(let why, let answer):
-                try await auditInOneStatement(AuditEntry(actor: actor, action: decision.refusalAuditAction, entityType: "query_request",
-                                                         entityID: String(requestID), details: ["why": why]))
-                return answer
-            case .tooLate(let status):
-                try await auditInOneStatement(Self.lostDecision(requestID: requestID, decision: decision, status: status, actor: actor))
-                return .alreadyDecided(status)
+            switch verdict {
+            case .refuse, .tooLate:
+                continue  // answered above
             case .recordApproval(let approvals, let required):
                 applied = try await apply(decision, on: requestID, judgedOn: facts, recordingApproval: true, to: nil, action: .approvalRecorded,
                                           details: ["approvals": "\(approvals) of \(required)"], by: user, actor: actor)
@@ -154,7 +162,7 @@ extension PortalStore {
         guard let facts else { throw UnexpectedPortalState("a verdict to apply on request \(requestID), which has no facts") }
         let json = String(decoding: try JSONEncoder.sorted.encode(details), as: UTF8.self)
         let logger = self.logger
-        return try await inOneStatement { millisecondsLeft in
+        return try await inOneStatement(wrote: { $0 }) { millisecondsLeft in
             try await self.client.query(
                 """
                 SELECT querygate_apply_decision(

@@ -24,7 +24,7 @@ public enum ApprovalMessage {
                 .map { "> \($0)" }.joined(separator: "\n")),
             querySection(request),
         ]
-        if let risk = riskSection(request) { blocks.append(risk) }
+        blocks.append(riskSection(request))
         blocks.append(contentsOf: stateBlocks(request, now: now))
         let text = "Query request #\(request.id) from \(request.requester.name) on \(request.target): \(statusPhrase(request, now: now))"
         return (text, blocks)
@@ -40,13 +40,18 @@ public enum ApprovalMessage {
     }
 
     /// The risk class and its warnings, so the approver sees what the request may do.
-    static func riskSection(_ request: RequestDetails) -> JSONValue? {
+    static func riskSection(_ request: RequestDetails) -> JSONValue {
+        Blocks.section(riskText(request))
+    }
+
+    /// "*Risk:* 🔴 dangerous", and a line per warning (at most `warnings`).
+    static func riskText(_ request: RequestDetails, warnings: Int = 10) -> String {
         let risk = RiskAnalysis.assess(request.queryText, on: request.databaseType)
         let icon = ["🟢", "🟡", "🟠", "🔴"][risk.level.rawValue]
         var text = "*Risk:* \(icon) \(risk.level.label)"
         if risk.isReadOnly, request.databaseType == .postgresql { text += " (it runs in a read-only transaction)" }
-        for warning in risk.warnings.prefix(10) { text += "\n• ⚠️ " + Blocks.escape(warning) }
-        return Blocks.section(text)
+        for warning in risk.warnings.prefix(warnings) { text += "\n• ⚠️ " + Blocks.escape(warning) }
+        return text
     }
 
     static func stateBlocks(_ request: RequestDetails, now: Date) -> [JSONValue] {

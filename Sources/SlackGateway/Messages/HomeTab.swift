@@ -72,10 +72,8 @@ public enum HomeTab {
     static func decisionBlocks(_ request: RequestDetails) -> [JSONValue] {
         let who = Blocks.mention(request.requester.slackUserID, name: request.requester.name)
         let reason = Blocks.escape(Blocks.fit(request.reason.replacingOccurrences(of: "\n", with: " "), 300))
-        var summary = "*#\(request.id)* `\(request.target)` from \(who), pod \(Blocks.escape(request.podName))\n> \(reason)"
-        if let risk = ApprovalMessage.riskSection(request), let text = risk["text"]?["text"]?.stringValue {
-            summary += "\n" + text.split(separator: "\n").prefix(3).joined(separator: "\n")
-        }
+        let summary = "*#\(request.id)* `\(request.target)` from \(who), pod \(Blocks.escape(request.podName))\n> \(reason)\n"
+            + ApprovalMessage.riskText(request, warnings: 2)
         var blocks = [
             Blocks.section(Blocks.fit(summary, Blocks.maximumSectionText)),
             Blocks.section(Blocks.codeBlock(request.queryText, within: 600) { "shortened from \($0) characters: `/query status \(request.id)` shows it whole" }),
