@@ -1,5 +1,6 @@
-// Exports rows to CSV through QueryGate's PostgreSQL engine, and the same query through `psql \copy … csv`, and
-// prints time and peak memory of each. A benchmark, not a test: it prints numbers and asserts nothing.
+// Exports rows to CSV through QueryGate's PostgreSQL engine (through COPY, then a row at a time), and the same query
+// through `psql \copy … csv`, and prints time and peak memory of each, and their ratios to psql's. A benchmark, not
+// a test: it prints numbers and asserts nothing.
 // Run it with scripts/benchmark (which starts a throwaway server and sets PGHOST, PGPORT, PGUSER, PGPASSWORD).
 import Foundation
 import Logging
@@ -34,30 +35,48 @@ func seconds(_ duration: Duration) -> String {
     String(format: "%.2f", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18) + " s"
 }
 
-// --- QueryGate's engine ------------------------------------------------------------------------------------------
+// --- QueryGate's engine, through COPY and a row at a time ---------------------------------------------------------
 let pool = NIOThreadPool(numberOfThreads: 1)
 pool.start()
 var logger = Logger(label: "benchmark")
 logger.logLevel = .error
 let limits = ExecutionLimits(statementTimeout: .seconds(600), maxRows: rows, maxResultBytes: Int.max, previewRows: 20)
 let engine = PostgresEngine(threadPool: pool, limits: limits, logger: logger)
-let export = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("querygate-benchmark-\(getpid()).csv")
-defer { try? FileManager.default.removeItem(at: export) }
 let settings = try PostgresTargetSettings.resolve(prefix: "PG", database: database, environment: [
     "PG_HOST": environment["PGHOST"] ?? "127.0.0.1", "PG_PORT": environment["PGPORT"] ?? "5432",
     "PG_USER": environment["PGUSER"] ?? "postgres", "PG_PASSWORD": environment["PGPASSWORD"] ?? "",
 ])
-let memoryBefore = peakResidentKilobytes()
-let started = ContinuousClock.now
-let result = await engine.execute(PostgresEngine.Job(settings: settings, sql: query, readOnly: true, exportURL: export))
-let engineTime = started.duration(to: .now)
-guard case .success(let summary) = result else {
-    print("engine failed: \(result)")
-    exit(1)
+
+/// Runs the export once; returns its time and the file's contents' size. Peak RSS is the process's so far.
+func export(throughCopy: Bool, to url: URL) async -> (Duration, Int) {
+    var job = PostgresEngine.Job(settings: settings, sql: query, readOnly: true, exportURL: url)
+    job.exportThroughCopy = throughCopy
+    let started = ContinuousClock.now
+    let result = await engine.execute(job)
+    let time = started.duration(to: .now)
+    guard case .success(let summary) = result else {
+        print("engine failed: \(result)")
+        exit(1)
+    }
+    return (time, summary.exportBytes ?? 0)
 }
-let engineBytes = summary.exportBytes ?? 0
+
+let temporary = URL(fileURLWithPath: NSTemporaryDirectory())
+let copyExport = temporary.appendingPathComponent("querygate-benchmark-copy-\(getpid()).csv")
+let rowExport = temporary.appendingPathComponent("querygate-benchmark-rows-\(getpid()).csv")
+defer {
+    try? FileManager.default.removeItem(at: copyExport)
+    try? FileManager.default.removeItem(at: rowExport)
+}
+let memoryBefore = peakResidentKilobytes()
+let (copyTime, copyBytes) = await export(throughCopy: true, to: copyExport)
+let memoryAfterCopy = peakResidentKilobytes()
+let (rowTime, rowBytes) = await export(throughCopy: false, to: rowExport)
 print("rows: \(rows)")
-print("querygate engine: \(seconds(engineTime)), CSV \(megabytes(engineBytes)), peak RSS \(peakResidentKilobytes()) kB (\(memoryBefore) kB before the export)")
+print("querygate, COPY:         \(seconds(copyTime)), CSV \(megabytes(copyBytes)), peak RSS \(memoryAfterCopy) kB (\(memoryBefore) kB before)")
+print("querygate, row at a time: \(seconds(rowTime)), CSV \(megabytes(rowBytes)), peak RSS \(peakResidentKilobytes()) kB")
+let identical = FileManager.default.contentsEqual(atPath: copyExport.path, andPath: rowExport.path)
+print("the two files are \(identical ? "byte-identical" : "DIFFERENT")")
 
 // --- psql \copy, for comparison -----------------------------------------------------------------------------------
 let psqlOutput = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("querygate-benchmark-psql-\(getpid()).csv")
@@ -79,5 +98,7 @@ var usage = rusage()
 wait4(pid, &status, 0, &usage)
 let psqlTime = psqlStarted.duration(to: .now)
 let psqlBytes = (try? FileManager.default.attributesOfItem(atPath: psqlOutput.path)[.size] as? Int) ?? 0
-print("psql \\copy csv:   \(seconds(psqlTime)), CSV \(megabytes(psqlBytes)), peak RSS \(usage.ru_maxrss) kB")
+print("psql \\copy csv:          \(seconds(psqlTime)), CSV \(megabytes(psqlBytes)), peak RSS \(usage.ru_maxrss) kB")
+func ratio(_ duration: Duration) -> String { String(format: "%.2f×", (duration / .milliseconds(1)) / (psqlTime / .milliseconds(1))) }
+print("export time / psql's: COPY \(ratio(copyTime)), row at a time \(ratio(rowTime)) (the target is ≤ 1.2×)")
 await engine.shutdown()

@@ -59,6 +59,23 @@ public final class ResultCollector {
         return true
     }
 
+    /// Counts a row that came as a line of `COPY … (FORMAT csv)`, and keeps it while the caps allow, exactly as
+    /// `row` would keep its values: the line goes to the CSV export as it is, and only the preview's rows are
+    /// decoded.
+    @discardableResult
+    func copiedRow(_ bytes: UnsafeRawBufferPointer) throws -> Bool {
+        let line = CSVLine(bytes: bytes)
+        guard let csv = export as? CSVWriter else { return try row(line.fields) }
+        totalRows += 1
+        let size = line.valueBytes
+        guard rowsKept < limits.maxRows, bytesKept + size <= limits.maxResultBytes else { return false }
+        rowsKept += 1
+        bytesKept += size
+        if previewRows.count < limits.previewRows { previewRows.append(line.fields) }
+        try csv.write(line: line)
+        return true
+    }
+
     func end(command: String, rowsAffected: Int?, returnedRows: Bool) {
         statements.append(ExecutionResult.Statement(command: command, rowsAffected: rowsAffected, rowsReturned: returnedRows ? totalRows : nil))
     }
@@ -138,8 +155,9 @@ final class JSONLinesWriter: ExportFileWriter {
 }
 
 /// RFC 4180 CSV, written through a buffer: fields with a comma, quote or line break are quoted, quotes doubled,
-/// lines end in CRLF. NULL is an empty field and the empty string is `""`, so the two stay distinct (as
-/// psql's `\copy … csv` writes them).
+/// lines end in CRLF. NULL is an empty field and the empty string is `""`, so the two stay distinct, and the
+/// one field of a line that is `\.` is quoted too, so that it does not read as COPY's end of data: the quoting
+/// rules of psql's `\copy … csv`, so that a line COPY writes and one written here are the same.
 public final class CSVWriter: ExportFileWriter {
     private let file: BufferedFile
 
@@ -152,7 +170,7 @@ public final class CSVWriter: ExportFileWriter {
             if index > 0 { file.append(UInt8(ascii: ",")) }
             guard let field else { continue }
             let bytes = field.utf8
-            let needsQuotes = field.isEmpty || bytes.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13 }
+            let needsQuotes = field.isEmpty || (fields.count == 1 && field == "\\.") || bytes.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13 }
             if needsQuotes {
                 file.append(UInt8(ascii: "\""))
                 for byte in bytes {
@@ -164,6 +182,14 @@ public final class CSVWriter: ExportFileWriter {
                 file.append(contentsOf: bytes)
             }
         }
+        file.append(13)
+        file.append(10)
+        try file.flushIfFull()
+    }
+
+    /// A line as COPY wrote it, quoted by the same rules, with its `\n` made `\r\n`.
+    func write(line: CSVLine) throws {
+        file.append(contentsOf: line.content)
         file.append(13)
         file.append(10)
         try file.flushIfFull()

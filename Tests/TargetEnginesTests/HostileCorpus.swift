@@ -109,6 +109,14 @@ enum HostileCorpus {
         attempt("delete in a quoted identifier", .readOnly, .allows, "SELECT 1 AS \"; DELETE FROM order_items; \""),
         attempt("unterminated string swallowing a delete", .readOnly, .refuses, "SELECT 'open; DELETE FROM order_items"),
 
+        // A read-only request that is one query is exported through `COPY (\n<text>\n) TO STDOUT`: text that tries to
+        // close that parenthesis and send the rows elsewhere. The server prepares the text on its own first.
+        attempt("closing COPY's parenthesis towards a file", .readOnly, .refuses, "SELECT 1) TO '/tmp/querygate-corpus-copy' --"),
+        attempt("closing COPY's parenthesis towards a program", .readOnly, .refuses, "SELECT 1) TO PROGRAM 'touch /tmp/querygate-corpus-copy' --"),
+        attempt("closing COPY's parenthesis in a comment", .readOnly, .allows, "SELECT 1 AS x --) TO '/tmp/querygate-corpus-copy'"),
+        attempt("closing COPY's parenthesis in a string", .readOnly, .allows, "SELECT ') TO ''/tmp/querygate-corpus-copy'' --' AS x"),
+        attempt("an open block comment after the query", .readOnly, .refuses, "SELECT 1 /* ) TO '/tmp/querygate-corpus-copy' --"),
+
         // Server files and programs: no transaction undoes them, so they must never look read-only.
         attempt("COPY TO a file", .dangerous, .outOfReach, "COPY customers TO '/tmp/querygate-corpus-copy'"),
         attempt("COPY query TO a file", .dangerous, .outOfReach, "COPY (SELECT stdout FROM (SELECT 1 AS stdout) s) TO '/tmp/querygate-corpus-copy'"),

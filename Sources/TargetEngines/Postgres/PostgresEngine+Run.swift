@@ -35,7 +35,7 @@ extension PostgresEngine {
 
         let collector = ResultCollector(limits: limits, exportURL: job.exportURL)
         var failure = job.readOnly
-            ? drainOneByOne(job.sql, on: connection, into: collector, watchdog: watchdog)
+            ? drainOneByOne(job.sql, on: connection, into: collector, watchdog: watchdog, exportThroughCopy: job.exportThroughCopy)
             : drain(job.sql, on: connection, into: collector, watchdog: watchdog, sendParameters: false)
 
         if failure == nil, job.readOnly { failure = checkStillReadOnly(connection) }
@@ -64,9 +64,16 @@ extension PostgresEngine {
 
     /// A read-only request's statements, one message each with the extended protocol (which refuses a second
     /// statement in one message, so a statement the analysis did not see cannot ride along), stopping at the first
-    /// error, at a cancellation, or when a statement ended QueryGate's transaction.
-    private static func drainOneByOne(_ sql: String, on connection: LibPQConnection, into collector: ResultCollector, watchdog: Watchdog) -> ExecutionFailure? {
-        for (index, statement) in SQLScript.parse(sql).enumerated() {
+    /// error, at a cancellation, or when a statement ended QueryGate's transaction. A request that is one query
+    /// is read through COPY instead (`drainThroughCopy`), unless the job says otherwise.
+    private static func drainOneByOne(_ sql: String, on connection: LibPQConnection, into collector: ResultCollector, watchdog: Watchdog,
+                                      exportThroughCopy: Bool) -> ExecutionFailure? {
+        let statements = SQLScript.parse(sql)
+        if exportThroughCopy, statements.count == 1, let query = statements.first, isCopyableQuery(query),
+           case .finished(let failure) = drainThroughCopy(query, on: connection, into: collector, watchdog: watchdog) {
+            return failure
+        }
+        for (index, statement) in statements.enumerated() {
             guard !watchdog.isTaskCancelled else { return .cancelled }
             if let failure = drain(statement.text, on: connection, into: collector, watchdog: watchdog, sendParameters: true) {
                 return failure.position.map { failure.moved(to: $0 + statement.offset) } ?? failure
@@ -149,7 +156,7 @@ extension PostgresEngine {
         return failure
     }
 
-    private static func columns(of result: OpaquePointer) -> [ExecutionResult.Column] {
+    static func columns(of result: OpaquePointer) -> [ExecutionResult.Column] {
         (0..<PQnfields(result)).map { column in
             ExecutionResult.Column(name: String(cString: PQfname(result, column)), type: PostgresTypeNames.name(of: PQftype(result, column)))
         }
@@ -158,7 +165,7 @@ extension PostgresEngine {
 
 extension ExecutionFailure {
     /// The same failure with its position counted from the start of the whole script.
-    func moved(to position: Int) -> ExecutionFailure {
+    func moved(to position: Int?) -> ExecutionFailure {
         ExecutionFailure(message: message, sqlState: sqlState, position: position, detail: detail, hint: hint, milliseconds: milliseconds)
     }
 }

@@ -27,7 +27,9 @@ import QueryGateCore
 ///   at once, rolls back, closes the connection and returns `ExecutionFailure.cancelled`.
 /// - A request that failed before any of its text reached the server (a connection that died between its reset
 ///   and `BEGIN`, say) is tried once more on a new connection; one whose text was sent is never re-run.
-/// - Rows are read one at a time (single-row mode) into a `ResultCollector`, so memory stays bounded.
+/// - Rows are read one at a time (single-row mode) into a `ResultCollector`, so memory stays bounded. A read-only
+///   request that is one query is read through `COPY (query) TO STDOUT WITH (FORMAT csv)`, psql's own path,
+///   whose lines go to the export file as they are (`PostgresEngine+Copy`).
 /// - Blocking libpq calls run on a dedicated thread pool, never on an event loop. Connections are kept per
 ///   target, a few at most, and closed once idle for `idleTimeout`.
 public final class PostgresEngine: Sendable {
@@ -37,6 +39,10 @@ public final class PostgresEngine: Sendable {
         public let readOnly: Bool
         /// Where the CSV export of the result goes.
         public let exportURL: URL
+        /// Whether a read-only request that is one query is read through `COPY … TO STDOUT` (the fast path, see
+        /// `PostgresEngine+Copy`) rather than a row at a time. Both write the same file; the tests and the
+        /// benchmark compare them.
+        public var exportThroughCopy = true
 
         public init(settings: PostgresTargetSettings, sql: String, readOnly: Bool, exportURL: URL) {
             self.settings = settings
