@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Submission throughput and latency: the same signed inline `/query`, sent by wrk at a fixed number of connections,
+# to `querygate serve` and to a minimal Slack Bolt (Python) app doing the same request-path work (bolt_app.py),
+# one after the other, on the same PostgreSQL server. Prints each one's figures and their ratios; asserts nothing.
+#
+# Run by scripts/benchmark (`scripts/benchmark submissions`), which starts a throwaway server (PG*, PORTAL_DB_*) and
+# sets QUERYGATE to a release build. SUBMISSION_SECONDS (15) and SUBMISSION_CONNECTIONS (16) change the run.
+#
+# Neither app reaches Slack: QueryGate's outbox points at a closed port, so its approval posts fail at once and wait
+# for their retry; Bolt's app asks Slack nothing. What is measured is the request path, as Slack would see it.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+seconds=${SUBMISSION_SECONDS:-15}
+connections=${SUBMISSION_CONNECTIONS:-16}
+log() { printf 'benchmark: %s\n' "$*" >&2; }
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+hex() { head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+
+# --- The Bolt app's virtual environment (pinned, so that runs compare) ---------------------------------------------
+venv=${BENCHMARK_VENV:-$here/../../.build/benchmark-venv}
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import slack_bolt, aiohttp, asyncpg' 2>/dev/null; then
+  log "installing Slack Bolt for Python into $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q slack_bolt==1.30.0 slack_sdk==3.48.0 aiohttp==3.14.5 asyncpg==0.32.0
+fi
+
+# --- Two databases on the throwaway server, and QueryGate's sample organisation -------------------------------------
+createdb querygate_benchmark
+createdb bolt_benchmark
+createdb benchmark_target
+export PORTAL_DB_NAME=querygate_benchmark
+export BENCHMARK_PG_HOST=$PGHOST BENCHMARK_PG_PORT=$PGPORT BENCHMARK_PG_USER=$PGUSER BENCHMARK_PG_PASSWORD=$PGPASSWORD
+export QUERYGATE_LOG_LEVEL=error
+"$QUERYGATE" migrate >/dev/null
+"$QUERYGATE" pods add --name bench --channel C0BENCH001 >/dev/null
+"$QUERYGATE" users add --email dev@bench.invalid --name "Bench Developer" --role developer --pod bench --slack-id U0BENCH001 >/dev/null
+"$QUERYGATE" users add --email lead@bench.invalid --name "Bench Lead" --role manager --pod bench --slack-id U0BENCH002 >/dev/null
+"$QUERYGATE" instances add --name bench --type postgresql --credentials-env-prefix BENCHMARK_PG >/dev/null
+"$QUERYGATE" databases add --instance bench --name benchmark_target >/dev/null
+
+# --- The request, signed as Slack signs it --------------------------------------------------------------------------
+secret=$(hex 16)
+text='bench/benchmark_target Checking last week'"'"'s orders ```SELECT id, status FROM orders WHERE placed_at > now() - interval '"'"'7 days'"'"'```'
+export SUBMISSION_BODY
+SUBMISSION_BODY=$(TEXT="$text" python3 -c '
+import os, urllib.parse
+print(urllib.parse.urlencode({"token": "unused", "team_id": "T0BENCH001", "team_domain": "bench", "channel_id": "C0BENCH001",
+    "channel_name": "bench", "user_id": "U0BENCH001", "user_name": "dev", "command": "/query", "text": os.environ["TEXT"],
+    "api_app_id": "A0BENCH001", "response_url": "https://hooks.slack.com/commands/T0BENCH001/1/x", "trigger_id": "1.2.3"}))')
+export SUBMISSION_TIMESTAMP SUBMISSION_SIGNATURE
+SUBMISSION_TIMESTAMP=$(date +%s)
+SUBMISSION_SIGNATURE=v0=$(printf 'v0:%s:%s' "$SUBMISSION_TIMESTAMP" "$SUBMISSION_BODY" | openssl dgst -sha256 -hmac "$secret" | awk '{print $NF}')
+
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+
+wait_for() {  # URL, what
+  for _ in $(seq 1 200); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done
+  log "$2 did not start"; exit 1
+}
+
+# One signed request by hand, to show what each answers, then a warm-up and the measured run.
+measure() {  # name URL
+  local answer
+  answer=$(curl -s -X POST "$2" -H 'Content-Type: application/x-www-form-urlencoded' \
+    -H "X-Slack-Request-Timestamp: $SUBMISSION_TIMESTAMP" -H "X-Slack-Signature: $SUBMISSION_SIGNATURE" --data "$SUBMISSION_BODY")
+  log "$1 answers: ${answer:0:160}"
+  wrk -t2 -c"$connections" -d3s -s "$here/submit.lua" "$2" >/dev/null
+  wrk -t2 -c"$connections" -d"${seconds}s" -s "$here/submit.lua" "$2" | grep '^RESULT' | sed "s/^RESULT/$1/"
+}
+
+bolt_port=$(free_port)
+SLACK_SIGNING_SECRET=$secret BOLT_DATABASE_URL="postgresql://$PGUSER:$PGPASSWORD@$PGHOST:$PGPORT/bolt_benchmark" \
+  "$venv/bin/python" "$here/bolt_app.py" "$bolt_port" >/dev/null 2>&1 &
+pids+=($!)
+wait_for "http://127.0.0.1:$bolt_port/" "the Bolt app"
+bolt=$(measure bolt "http://127.0.0.1:$bolt_port/slack/commands")
+kill "${pids[0]}"; wait "${pids[0]}" 2>/dev/null || true
+
+querygate_port=$(free_port)
+QUERYGATE_HOST=127.0.0.1 QUERYGATE_PORT=$querygate_port SLACK_SIGNING_SECRET=$secret SLACK_BOT_TOKEN=xoxb-benchmark-$(hex 8) \
+  SLACK_API_URL="http://127.0.0.1:$(free_port)/api" JWT_SECRET=$(hex 32) JWT_REFRESH_SECRET=$(hex 32) \
+  "$QUERYGATE" serve >/dev/null 2>&1 &
+pids+=($!)
+wait_for "http://127.0.0.1:$querygate_port/healthz" "querygate serve"
+querygate=$(measure querygate "http://127.0.0.1:$querygate_port/slack/commands")
+
+recorded_bolt=$(psql -XAtq -d bolt_benchmark -c 'SELECT count(*) FROM requests')
+recorded_querygate=$(psql -XAtq -d querygate_benchmark -c 'SELECT count(*) FROM query_requests')
+
+python3 - "$bolt" "$querygate" "$recorded_bolt" "$recorded_querygate" "$connections" <<'PY'
+import sys
+def parse(line):
+    name, *fields = line.split()
+    values = dict(field.split("=") for field in fields)
+    return name, {key: float(value) for key, value in values.items()}
+(_, bolt), (_, qg) = parse(sys.argv[1]), parse(sys.argv[2])
+print(f"submissions at {sys.argv[5]} connections (wrk -t2), the same signed /query:")
+for name, run, recorded in (("Bolt (Python)", bolt, sys.argv[3]), ("QueryGate", qg, sys.argv[4])):
+    rate = run["requests"] / run["seconds"]
+    print(f"  {name:14} {rate:7.0f} req/s  p50 {run['p50'] / 1000:6.1f} ms  p90 {run['p90'] / 1000:6.1f} ms  "
+          f"p99 {run['p99'] / 1000:6.1f} ms  max {run['max'] / 1000:6.1f} ms  errors {int(run['errors'])}  (rows recorded in all: {recorded})")
+ratio = (qg["requests"] / qg["seconds"]) / (bolt["requests"] / bolt["seconds"])
+print(f"  QueryGate / Bolt: throughput {ratio:.2f}× (target ≥ 2×), p99 {qg['p99'] / bolt['p99']:.2f}× (target: p99 under 20 ms)")
+PY
