@@ -76,6 +76,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Running approved requests exactly once (claims, leases, outcomes) and expiring the undecided: the workflow's
+        // workers, on the store and the engines, with nothing of Slack or HTTP.
+        .target(
+            name: "RequestExecution",
+            dependencies: [
+                "QueryGateCore",
+                "PortalStore",
+                "TargetEngines",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The Slack front door: request verification, /query, interactions, messages, the Web API and the outbox worker.
         .target(
             name: "SlackGateway",
@@ -126,6 +139,7 @@ let package = Package(
                 "PortalStore",
                 "SlackGateway",
                 "TargetEngines",
+                "RequestExecution",
                 "PortalAPI",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -214,6 +228,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 "SlackGateway",
                 "QueryGateServer",
+                "RequestExecution",
                 "TargetEngines",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 "QueryGateTestSupport",

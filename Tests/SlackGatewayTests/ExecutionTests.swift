@@ -5,6 +5,7 @@ import PortalStore
 import PostgresNIO
 import QueryGateCore
 import QueryGateServer
+import RequestExecution
 import QueryGateTestSupport
 import SlackGateway
 import TargetEngines
@@ -40,7 +41,6 @@ struct ExecutionTests {
         settings.lease = lease
         settings.progressInterval = progress
         settings.pollInterval = .milliseconds(50)
-        settings.previewShowsWhole = { ResultMessage.showsWhole($0, databaseType: $1) }
         settings.credentials = credentials ?? [
             "PG_INSTANCE_1_HOST": target.server.host, "PG_INSTANCE_1_PORT": String(target.server.port),
             "PG_INSTANCE_1_USER": target.server.user, "PG_INSTANCE_1_PASSWORD": target.server.password,
@@ -328,7 +328,6 @@ struct ExecutionTests {
             var settings = RequestExecutor.Settings()
             settings.pollInterval = .seconds(3600)
             settings.sweepInterval = .seconds(3600)
-            settings.previewShowsWhole = { ResultMessage.showsWhole($0, databaseType: $1) }
             settings.credentials = [
                 "PG_INSTANCE_1_HOST": target.server.host, "PG_INSTANCE_1_PORT": String(target.server.port),
                 "PG_INSTANCE_1_USER": target.server.user, "PG_INSTANCE_1_PASSWORD": target.server.password,

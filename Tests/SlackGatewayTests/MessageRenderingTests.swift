@@ -44,26 +44,6 @@ struct MessageRenderingTests {
         #expect(note.contains("the full result (5,000 rows) is attached as CSV"))
     }
 
-    /// Whether the thread shows every kept row whole decides whether the full result is uploaded beside it.
-    @Test func aPreviewIsWholeOnlyWhenNoRowIsLeftOutAndNoValueCut() {
-        func preview(_ values: [String?], kept: Int? = nil, column: String = "value") -> ExecutionResult.Preview {
-            ExecutionResult.Preview(columns: [ExecutionResult.Column(name: column, type: "text")], rows: values.map { [$0] },
-                                    totalRows: kept ?? values.count, rowsKept: kept ?? values.count)
-        }
-        let short = preview(["a", nil, "b"])
-        #expect(ResultMessage.showsWhole(short, databaseType: .postgresql))
-        #expect(ResultMessage.showsWhole(short, databaseType: .mongodb))
-        #expect(!ResultMessage.showsWhole(preview(["a", "b"], kept: 3), databaseType: .postgresql), "a kept row is not shown")
-        // A PostgreSQL value is whole in Slack's table up to 500 characters; a MongoDB document whole while the
-        // documents fit five sections, none split.
-        let forty = String(repeating: "x", count: 40)
-        #expect(ResultMessage.showsWhole(preview([forty]), databaseType: .postgresql))
-        #expect(!ResultMessage.showsWhole(preview([String(repeating: "x", count: 501)]), databaseType: .postgresql))
-        #expect(ResultMessage.showsWhole(preview([String(repeating: "x", count: 111)]), databaseType: .mongodb))
-        #expect(!ResultMessage.showsWhole(preview([String(repeating: "x", count: 3000)]), databaseType: .mongodb))
-        #expect(!ResultMessage.showsWhole(preview(Array(repeating: String(repeating: "x", count: 1400), count: 12)), databaseType: .mongodb))
-    }
-
     /// The approval message gives the whole run; the thread names both, so 26 ms and 2 ms read as what they are.
     @Test func bothDurationsSayWhatTheyMeasure() {
         let result = ExecutionResult(statements: [.init(command: "SELECT 1", rowsAffected: nil, rowsReturned: 1)], preview: nil,

@@ -4,6 +4,7 @@ import NIOPosix
 import PortalStore
 import QueryGateCore
 import QueryGateServer
+import RequestExecution
 import QueryGateTestSupport
 import SlackGateway
 import TargetEngines
@@ -45,7 +46,6 @@ import Testing
     static func executor(_ slack: AppHarness, credentials: [String: String]) -> RequestExecutor {
         var settings = RequestExecutor.Settings()
         settings.credentials = credentials
-        settings.previewShowsWhole = { ResultMessage.showsWhole($0, databaseType: $1) }
         return RequestExecutor(
             store: slack.store, postgres: PostgresEngine(threadPool: threadPool, limits: ExecutionLimits(), logger: AppHarness.quietLogger),
             mongo: engine, settings: settings, logger: AppHarness.quietLogger)

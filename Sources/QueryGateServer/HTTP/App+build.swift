@@ -5,6 +5,7 @@ import PortalAPI
 import NIOPosix
 import PortalStore
 import PostgresNIO
+import RequestExecution
 import ServiceLifecycle
 import SlackGateway
 import TargetEngines
@@ -117,7 +118,6 @@ public enum QueryGateApp {
         settings.concurrency = configuration.execution.concurrency
         settings.lease = configuration.execution.lease
         settings.credentials = configuration.targetEnvironment.values
-        settings.previewShowsWhole = { ResultMessage.showsWhole($0, databaseType: $1) }
         if let metrics { settings.observeRun = { metrics.observeRun(engine: $0, outcome: $1, duration: $2) } }
         settings.spoolDirectory = configuration.dataDirectory.appendingPathComponent("exports", isDirectory: true)
         try? FileManager.default.createDirectory(at: settings.spoolDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])

@@ -1,11 +1,12 @@
 import Foundation
 import Logging
+import QueryGateCore
 
 /// Block Kit building blocks, kept within Slack's limits: 50 blocks a message, 3000 characters in a section's
 /// text, 150 in a header (https://api.slack.com/reference/block-kit/blocks).
 enum Blocks {
     static let maximumBlocks = 50
-    static let maximumSectionText = 3000
+    static let maximumSectionText = PreviewRule.maximumSectionText
     static let maximumHeaderText = 150
 
     static func header(_ text: String) -> JSONValue {
@@ -47,11 +48,9 @@ enum Blocks {
         text.count <= limit ? text : String(text.prefix(limit - 1)) + "…"
     }
 
-    /// Text a user typed, made safe for mrkdwn: Slack reads `&`, `<` and `>` as markup.
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;")
-    }
+    /// Text a user typed, made safe for mrkdwn: Slack reads `&`, `<` and `>` as markup. The core's, so that what
+    /// `PreviewRule` counts is what a reply sends.
+    static func escape(_ text: String) -> String { PreviewRule.escape(text) }
 
     /// `code` in a code block of at most `limit` characters, shortened with a note when it does not. A ``` inside the
     /// code would end the block early, so it is broken with a zero-width space.

@@ -4,6 +4,8 @@ import QueryGateCore
 /// The reply in the approval message's thread once a request has run: the outcome with both durations, what each
 /// statement did, a preview of the rows (Slack's `table` block where it fits, MongoDB documents whole where they
 /// fit, else an aligned monospace table, which is also the notification text), and the error as the database gave it.
+/// What the preview shows, and so whether a file is uploaded beside it, is the core's `PreviewRule`, which the
+/// executor follows too.
 public enum ResultMessage {
     public static func render(_ request: RequestDetails) -> (text: String, blocks: [JSONValue]) {
         switch request.outcome {
@@ -20,12 +22,12 @@ public enum ResultMessage {
         var blocks = [Blocks.section(headline)]
         var text = "Request #\(request.id) completed (\(timing))"
         if let preview = result.preview {
-            let table = previewTable(preview, databaseType: request.databaseType)
+            let table = PreviewRule.monospace(preview, databaseType: request.databaseType)
             // The monospace preview is the notification text in any case, and the blocks' preview when the native
             // table (PostgreSQL) or the whole documents (MongoDB) do not fit.
             text += "\n```\(table.text)```"
             let shown: (rows: Int, columns: Int)
-            if request.databaseType == .mongodb, preview.rowsKept == preview.rows.count, let documents = DocumentPreview.sections(preview) {
+            if request.databaseType == .mongodb, preview.rowsKept == preview.rows.count, let documents = PreviewRule.documentSections(preview) {
                 blocks.append(contentsOf: documents.map(Blocks.section))
                 shown = (preview.rows.count, preview.columns.count)
             } else if request.databaseType == .postgresql, let native = TableBlock.render(preview) {
@@ -41,7 +43,7 @@ public enum ResultMessage {
             if preview.isTruncated {
                 notes.append("QueryGate kept only the first \(Blocks.count(preview.rowsKept)) rows (its row or size limit)")
             }
-            if result.exportBytes != nil, !showsWhole(preview, databaseType: request.databaseType) {
+            if result.exportBytes != nil, !PreviewRule.showsWhole(preview, databaseType: request.databaseType) {
                 notes.append("\(exportedRows(preview)) attached as \(request.databaseType.exportFormat.label)")
             }
             if !notes.isEmpty { blocks.append(Blocks.context(notes.joined(separator: "; ") + ".")) }
@@ -78,27 +80,6 @@ public enum ResultMessage {
     static func wholeRunMilliseconds(_ request: RequestDetails) -> Int? {
         guard let started = request.executionStartedAt, let finished = request.executionFinishedAt else { return nil }
         return Int(finished.timeIntervalSince(started) * 1000)
-    }
-
-    /// Whether the thread reply shows every row kept, whole (no row left out, no value cut). When it does not,
-    /// the executor keeps the full result for upload beside it.
-    public static func showsWhole(_ preview: ExecutionResult.Preview, databaseType: DatabaseType) -> Bool {
-        guard preview.rowsKept == preview.rows.count else { return false }
-        switch databaseType {
-        case .mongodb: return DocumentPreview.sections(preview) != nil
-        case .postgresql:
-            if TableBlock.render(preview) != nil { return true }
-            let table = previewTable(preview, databaseType: databaseType)
-            return table.rows == preview.rows.count && table.columns == preview.columns.count
-                && !preview.rows.contains { $0.contains { ($0?.count ?? 0) > ResultTable.maximumColumnWidth } }
-        }
-    }
-
-    /// MongoDB documents read best whole, one per line; PostgreSQL rows as psql's table.
-    static func previewTable(_ preview: ExecutionResult.Preview, databaseType: DatabaseType) -> ResultTable.Rendered {
-        databaseType == .mongodb
-            ? ResultTable.renderLines(preview, budget: Blocks.maximumSectionText - 8)
-            : ResultTable.render(preview, budget: Blocks.maximumSectionText - 8)
     }
 
     static func failed(_ request: RequestDetails, _ failure: ExecutionFailure) -> (text: String, blocks: [JSONValue]) {
@@ -140,79 +121,5 @@ public enum ResultMessage {
 
     static func duration(_ milliseconds: Int) -> String {
         milliseconds < 1000 ? "\(milliseconds) ms" : String(format: "%.1f s", Double(milliseconds) / 1000)
-    }
-}
-
-/// An aligned, monospace table of result rows, as psql prints one, cut to fit a Slack section: columns at most
-/// `maximumColumnWidth` wide (longer values end in …), as many columns as fit `maximumLineWidth`, as many rows as
-/// fit `budget` characters. NULL is shown as `NULL`; line breaks as `↵`.
-enum ResultTable {
-    static let maximumColumnWidth = 30
-    static let maximumLineWidth = 110
-
-    struct Rendered {
-        let text: String
-        let rows: Int
-        let columns: Int
-    }
-
-    static func render(_ preview: ExecutionResult.Preview, budget: Int) -> Rendered {
-        let cells = preview.rows.map { row in row.map { cell($0) } }
-        var widths: [Int] = []
-        var lineWidth = 0
-        for (index, column) in preview.columns.enumerated() {
-            let width = min(maximumColumnWidth, max(column.name.count, cells.map { index < $0.count ? $0[index].count : 0 }.max() ?? 0))
-            let added = width + (widths.isEmpty ? 0 : 3)
-            if !widths.isEmpty && lineWidth + added > maximumLineWidth { break }
-            widths.append(width)
-            lineWidth += added
-        }
-        func line(_ values: [String]) -> String {
-            zip(values, widths).map { value, width in pad(fit(value, width), width) }.joined(separator: " | ")
-                .replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
-        }
-        var lines = [line(preview.columns.map(\.name)), widths.map { String(repeating: "-", count: $0) }.joined(separator: "-+-")]
-        var used = lines.map { Blocks.escape($0).count + 1 }.reduce(0, +)
-        var shown = 0
-        for row in cells {
-            let text = line(row)
-            let cost = Blocks.escape(text).count + 1
-            if used + cost > budget { break }
-            lines.append(text)
-            used += cost
-            shown += 1
-        }
-        if preview.rows.isEmpty { lines.append("(0 rows)") }
-        return Rendered(text: Blocks.escape(lines.joined(separator: "\n")), rows: shown, columns: widths.count)
-    }
-
-    static func cell(_ value: String?) -> String {
-        guard let value else { return "NULL" }
-        return value.replacingOccurrences(of: "\r\n", with: "↵").replacingOccurrences(of: "\n", with: "↵")
-    }
-
-    static func fit(_ value: String, _ width: Int) -> String {
-        value.count <= width ? value : String(value.prefix(width - 1)) + "…"
-    }
-
-    static func pad(_ value: String, _ width: Int) -> String {
-        value + String(repeating: " ", count: max(0, width - value.count))
-    }
-}
-
-extension ResultTable {
-    /// One value per line (MongoDB documents as relaxed Extended JSON), each cut to `maximumLineWidth`, as many
-    /// lines as fit `budget` characters.
-    static func renderLines(_ preview: ExecutionResult.Preview, budget: Int) -> Rendered {
-        var lines: [String] = []
-        var used = 0
-        for row in preview.rows {
-            var line = (row.first ?? nil) ?? "null"
-            if line.count > maximumLineWidth { line = String(line.prefix(maximumLineWidth - 1)) + "…" }
-            guard used + line.count + 1 <= budget else { break }
-            lines.append(line)
-            used += line.count + 1
-        }
-        return Rendered(text: lines.joined(separator: "\n"), rows: lines.count, columns: preview.columns.count)
     }
 }

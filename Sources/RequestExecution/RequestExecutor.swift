@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import PortalStore
-import PostgresNIO
 import QueryGateCore
 import ServiceLifecycle
 import TargetEngines
@@ -35,10 +34,6 @@ public struct RequestExecutor: Service {
         public var progressInterval: Duration = .seconds(15)
         /// The environment that target credentials are read from (PG_INSTANCE_1_HOST…).
         public var credentials: [String: String] = [:]
-        /// Whether the result's reply in Slack will show every row kept, whole; when it will not, the full result
-        /// is kept for upload beside it. The Slack gateway knows (`ResultMessage.showsWhole`); the composition root
-        /// passes it in, so that execution code imports nothing of Slack. By default every result is kept.
-        public var previewShowsWhole: @Sendable (ExecutionResult.Preview, DatabaseType) -> Bool = { _, _ in false }
         /// Told how long each run took, on which engine, and how it ended (`completed`, `failed`): the metrics'.
         public var observeRun: @Sendable (DatabaseType, String, Duration) -> Void = { _, _, _ in }
 
@@ -162,10 +157,11 @@ public struct RequestExecutor: Service {
             logger.error("lost the lease while running; the run was cancelled and its outcome is not recorded (the request is declared interrupted)")
             return
         }
-        // Uploaded only when the thread's preview does not already show every row kept, whole.
+        // Uploaded only when the thread's preview does not already show every row kept, whole: the core's rule, which
+        // the Slack reply follows too.
         var exports: [ExportFormat: URL] = [:]
         if case .completed(let result) = outcome, let preview = result.preview,
-           !settings.previewShowsWhole(preview, claimed.databaseType) {
+           !PreviewRule.showsWhole(preview, databaseType: claimed.databaseType) {
             exports[format] = exportURL
             if format != .csv, FileManager.default.fileExists(atPath: csvBeside.path) { exports[.csv] = csvBeside }
         }

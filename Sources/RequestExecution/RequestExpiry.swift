@@ -7,16 +7,26 @@ import ServiceLifecycle
 /// (`PortalStore.remindWaitingRequests`), and expires those nobody decided in time (`expireOverdueRequests`).
 /// Every replica sweeps; the conditional updates make each reminder and each expiry happen once. A failing sweep
 /// (the portal database is away) is logged and tried again at the next turn.
-struct RequestExpiry: Service {
+public struct RequestExpiry: Service {
     let store: PortalStore
     /// `nil`: only pods with a time to live of their own expire requests.
     let defaultTTL: Duration?
-    var reminderPercent = 50
-    var interval: Duration = .seconds(30)
-    var portalDeadline: Duration = .seconds(10)
+    var reminderPercent: Int
+    var interval: Duration
+    var portalDeadline: Duration
     let logger: Logger
 
-    func run() async throws {
+    public init(store: PortalStore, defaultTTL: Duration?, reminderPercent: Int = 50, interval: Duration = .seconds(30),
+                portalDeadline: Duration = .seconds(10), logger: Logger) {
+        self.store = store
+        self.defaultTTL = defaultTTL
+        self.reminderPercent = reminderPercent
+        self.interval = interval
+        self.portalDeadline = portalDeadline
+        self.logger = logger
+    }
+
+    public func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
