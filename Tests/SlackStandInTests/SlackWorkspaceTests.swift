@@ -31,6 +31,21 @@ struct SlackWorkspaceTests {
         #expect(await workspace.messages(in: "C0CHANNEL1").isEmpty)
     }
 
+    /// Slack wants an `action_id` unique within its block: the same one in two blocks is how a list of requests gives
+    /// each its own Approve button.
+    @Test("An action id may repeat across blocks, not within one")
+    func actionIDsAreUniquePerBlock() {
+        func actions(_ id: String, _ ids: [String]) -> JSONValue {
+            ["type": "actions", "block_id": .string(id), "elements": .array(ids.map {
+                ["type": "button", "text": ["type": "plain_text", "text": "Approve"], "action_id": .string($0), "value": "1"]
+            })]
+        }
+        let two = ["view": ["type": "home", "blocks": [actions("a", ["request.approve"]), actions("b", ["request.approve"])]]] as JSONValue
+        #expect(BlockKitLimits.problem(method: "views.publish", arguments: two) == nil)
+        let twice = ["blocks": [actions("a", ["request.approve", "request.approve"])]] as JSONValue
+        #expect(BlockKitLimits.problem(method: "chat.postMessage", arguments: twice)?.detail == "duplicate action_id request.approve")
+    }
+
     @Test("A Home tab is published whole for a member, keeps its view id, and is held to a view's 100 blocks")
     func homeTabs() async throws {
         let workspace = workspace()

@@ -13,14 +13,16 @@ public enum BlockKitLimits {
         let blocks = arguments["blocks"]?.arrayValue ?? arguments["view"]?["blocks"]?.arrayValue ?? []
         let limit = isView ? 100 : 50
         if blocks.count > limit { return ("invalid_blocks", "\(blocks.count) blocks (limit \(limit))") }
-        var actionIDs = Set<String>()
         for block in blocks {
-            if let problem = problem(in: block, actionIDs: &actionIDs) { return ("invalid_blocks", problem) }
+            if let problem = problem(in: block) { return ("invalid_blocks", problem) }
         }
         return nil
     }
 
-    private static func problem(in block: JSONValue, actionIDs: inout Set<String>) -> String? {
+    /// One block's problem. An `action_id` must be unique within its block, as Slack documents it, not within the
+    /// message: the Home tab's Approve buttons share one per request, each in its own `actions` block.
+    private static func problem(in block: JSONValue) -> String? {
+        var actionIDs = Set<String>()
         let type = block["type"]?.stringValue ?? ""
         let text = block["text"]?["text"]?.stringValue ?? ""
         if type == "section", text.count > 3000 { return "section text of \(text.count) characters (limit 3000)" }
