@@ -186,7 +186,7 @@ public struct FakeSlack: Sendable {
 
         /// Slack's Block Kit limits, for messages and views: the product's stand-in's checks, so the tests and the
         /// demo refuse the same messages.
-        static func blockProblem(method: String, arguments: JSONValue) -> String? {
+        public static func blockProblem(method: String, arguments: JSONValue) -> String? {
             let blocks = arguments["blocks"]?.arrayValue ?? arguments["view"]?["blocks"]?.arrayValue ?? []
             return tableProblem(blocks) ?? BlockKitLimits.problem(method: method, arguments: arguments)?.detail
         }
