@@ -145,7 +145,9 @@ extension Character {
 
 extension StringProtocol {
     /// The text without leading and trailing white space (Foundation-free, so the core stays dependency-free).
+    /// Only the ends are looked at, and the middle copied as it is: every request's text passes here.
     public func trimmingSpaces() -> String {
-        String(self.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+        guard let first = firstIndex(where: { !$0.isWhitespace }), let last = lastIndex(where: { !$0.isWhitespace }) else { return "" }
+        return String(self[first...last])
     }
 }

@@ -44,7 +44,13 @@ extension PortalStore {
 
     /// The portal user a Slack account belongs to, active or not; nil for a stranger.
     public func user(slackUserID: String) async throws -> User? {
-        try await users(where: "WHERE u.slack_user_id = $1", binding: slackUserID).first
+        for try await (id, email, name, role, podID, podName, slackID, isActive) in try await client.execute(
+            UserBySlackIDStatement(slackUserID: slackUserID), logger: logger)
+        {
+            return User(id: id, email: email, name: name, role: try Role(portalValue: role, column: "users.role"), podID: podID,
+                        podName: podName, slackUserID: slackID, isActive: isActive)
+        }
+        return nil
     }
 
     public func user(id: Int) async throws -> User? {

@@ -36,17 +36,16 @@ extension PortalStore {
         }
         let logger = self.logger
         let answer = try await inOneStatement { millisecondsLeft in
-            try await self.client.query(
-                """
-                SELECT outcome, database_type, request_id, pod_name, channel, approvals_required, approvers::text
-                FROM querygate_submit(
-                    \(requester.id), \(podID), \(requester.email), \(source.rawValue), \(source == .api ? "portal" : source.rawValue),
-                    \(AuditAction.requestSubmitted.rawValue), \(target.instance.rawValue), \(target.database.rawValue),
-                    \(request.submissionType.rawValue), \(request.queryText), \(request.reason),
-                    \(try? forPostgreSQL.get().rawValue)::int, \(try? forMongoDB.get().rawValue)::int, \(millisecondsLeft)::int)
-                """,
+            try await self.client.execute(
+                SubmitStatement(
+                    requesterID: requester.id, podID: podID, actorLabel: requester.email, source: source.rawValue,
+                    submittedVia: source == .api ? "portal" : source.rawValue, action: AuditAction.requestSubmitted.rawValue,
+                    instance: target.instance.rawValue, database: target.database.rawValue,
+                    submissionType: request.submissionType.rawValue, queryText: request.queryText, reason: request.reason,
+                    postgresqlLevel: try? forPostgreSQL.get().rawValue, mongodbLevel: try? forMongoDB.get().rawValue,
+                    millisecondsLeft: millisecondsLeft),
                 logger: logger
-            ).decode((String, String?, Int?, String?, String?, Int?, String?).self).first { _ in true }
+            ).first { _ in true }
         }
         guard let (outcome, type, id, podName, channel, approvalsRequired, approvers) = answer else {
             throw UnexpectedPortalState("querygate_submit returned no row")
@@ -82,8 +81,9 @@ extension PortalStore {
 
     /// A PostgreSQL query is one statement (a script may be several); its risk class, or why it cannot be sent.
     private static func checkForPostgreSQL(_ request: NewRequest) throws(ValidationError) -> RiskAssessment.Level {
+        let statements = SQLScript.parse(request.queryText)
         if request.submissionType == .query {
-            let count = SQLScript.statements(in: request.queryText).count
+            let count = statements.count
             guard count == 1 else {
                 throw ValidationError(
                     field: "query",
@@ -92,7 +92,7 @@ extension PortalStore {
                         : "this is \(count) statements, and a query is one: send it as a script (`/query script …`, or Kind: Script in the form) to run them together in one transaction")
             }
         }
-        return RiskAnalysis.assess(request.queryText, on: .postgresql).level
+        return RiskAnalysis.assess(statements: statements).level
     }
 
     /// Everything about one request, or nil if there is none with that id.

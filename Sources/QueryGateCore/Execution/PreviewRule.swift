@@ -87,7 +87,9 @@ public enum PreviewRule {
     /// Text made safe for Slack's mrkdwn, which reads `&`, `<` and `>` as markup. The Slack gateway escapes with this,
     /// so that what the rule counts is what the reply sends.
     public static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+        // Most text has none of the three: it is returned without passing through Foundation.
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") }) else { return text }
+        return text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;")
     }
 }

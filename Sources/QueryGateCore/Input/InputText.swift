@@ -7,7 +7,7 @@
 public enum InputText {
     /// Characters no text stored in the portal database may contain.
     public static func isStorable(_ text: some StringProtocol) -> Bool {
-        !text.unicodeScalars.contains("\u{0}")
+        !text.utf8.contains(0)
     }
 
     /// - Throws: `ValidationError` naming `field` when `text` holds a character PostgreSQL refuses.

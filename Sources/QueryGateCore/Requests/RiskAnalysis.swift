@@ -36,7 +36,11 @@ public struct RiskAssessment: Sendable, Equatable {
 public enum RiskAnalysis {
     /// Classifies a PostgreSQL query or script.
     public static func assess(sql: String) -> RiskAssessment {
-        let statements = SQLScript.parse(sql)
+        assess(statements: SQLScript.parse(sql))
+    }
+
+    /// Classifies a script already split into statements (`SQLScript.parse`), for a caller that needs both.
+    public static func assess(statements: [SQLScript.Statement]) -> RiskAssessment {
         guard !statements.isEmpty else { return RiskAssessment(level: .write, warnings: ["no statement could be recognised"]) }
         var level = RiskAssessment.Level.readOnly
         var warnings: [String] = []

@@ -24,8 +24,40 @@ enum FormBody {
         return fields
     }
 
-    private static func decode(_ text: Substring) -> String? {
-        text.isEmpty ? "" : text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+    /// `+` is a space and `%XX` a byte; `nil` for a `%` not followed by two hex digits, or bytes that are not
+    /// UTF-8 once decoded. Byte by byte rather than through Foundation: every Slack request passes here.
+    static func decode(_ text: Substring) -> String? {
+        let utf8 = text.utf8
+        guard utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) else { return String(text) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(utf8.count)
+        var index = utf8.startIndex
+        while index < utf8.endIndex {
+            let byte = utf8[index]
+            switch byte {
+            case UInt8(ascii: "+"):
+                bytes.append(UInt8(ascii: " "))
+            case UInt8(ascii: "%"):
+                let high = utf8.index(after: index)
+                guard high < utf8.endIndex, utf8.index(after: high) < utf8.endIndex,
+                      let upper = hexValue(utf8[high]), let lower = hexValue(utf8[utf8.index(after: high)]) else { return nil }
+                bytes.append(upper << 4 | lower)
+                index = utf8.index(after: high)
+            default:
+                bytes.append(byte)
+            }
+            index = utf8.index(after: index)
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 }
 

@@ -1,0 +1,63 @@
+import PostgresNIO
+
+// The statements every Slack submission runs, prepared once per connection (postgres-nio keeps them by name), so
+// that the server parses and plans each once rather than on every request. Their values are bound, as always.
+
+/// The person behind a Slack member id: the first question of every Slack request.
+struct UserBySlackIDStatement: PostgresPreparedStatement {
+    static let sql = """
+        SELECT u.id, u.email, u.name, u.role, u.pod_id, p.name, u.slack_user_id, u.is_active
+        FROM users u LEFT JOIN pods p ON p.id = u.pod_id
+        WHERE u.slack_user_id = $1
+        """
+    typealias Row = (Int, String, String, String, Int?, String?, String?, Bool)
+
+    let slackUserID: String
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 1)
+        bindings.append(slackUserID)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+}
+
+/// `querygate_submit` (migration 013): a submission in one statement.
+struct SubmitStatement: PostgresPreparedStatement {
+    static let sql = """
+        SELECT outcome, database_type, request_id, pod_name, channel, approvals_required, approvers::text
+        FROM querygate_submit($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::int, $13::int, $14::int)
+        """
+    typealias Row = (String, String?, Int?, String?, String?, Int?, String?)
+
+    let requesterID: Int
+    let podID: Int
+    let actorLabel: String
+    let source: String
+    let submittedVia: String
+    let action: String
+    let instance: String
+    let database: String
+    let submissionType: String
+    let queryText: String
+    let reason: String
+    let postgresqlLevel: Int?
+    let mongodbLevel: Int?
+    let millisecondsLeft: Int?
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 14)
+        bindings.append(requesterID)
+        bindings.append(podID)
+        for text in [actorLabel, source, submittedVia, action, instance, database, submissionType, queryText, reason] {
+            bindings.append(text)
+        }
+        bindings.append(postgresqlLevel)
+        bindings.append(mongodbLevel)
+        bindings.append(millisecondsLeft)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+}
