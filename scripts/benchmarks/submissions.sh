@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Submission throughput and latency: the same signed inline `/query`, sent by wrk at a fixed number of connections,
 # to `querygate serve` and to a minimal Slack Bolt (Python) app doing the same request-path work (bolt_app.py),
-# one after the other, on the same PostgreSQL server. Prints each one's figures and their ratios; asserts nothing.
+# taking turns, on the same PostgreSQL server. Prints each one's figures and their ratios; asserts nothing.
 #
 # Run by scripts/benchmark (`scripts/benchmark submissions`), which starts a throwaway server (PG*, PORTAL_DB_*) and
-# sets QUERYGATE to a release build. SUBMISSION_SECONDS (15) and SUBMISSION_CONNECTIONS (16) change the run.
+# sets QUERYGATE to a release build. SUBMISSION_SECONDS (10), SUBMISSION_ROUNDS (3) and SUBMISSION_CONNECTIONS (16) change the run.
 #
 # Neither app reaches Slack: QueryGate's outbox points at a closed port, so its approval posts fail at once and wait
 # for their retry; Bolt's app asks Slack nothing. What is measured is the request path, as Slack would see it.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-seconds=${SUBMISSION_SECONDS:-15}
+seconds=${SUBMISSION_SECONDS:-10}
+rounds=${SUBMISSION_ROUNDS:-3}
 connections=${SUBMISSION_CONNECTIONS:-16}
 log() { printf 'benchmark: %s\n' "$*" >&2; }
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
@@ -73,33 +74,44 @@ bolt_port=$(free_port)
 SLACK_SIGNING_SECRET=$secret BOLT_DATABASE_URL="postgresql://$PGUSER:$PGPASSWORD@$PGHOST:$PGPORT/bolt_benchmark" \
   "$venv/bin/python" "$here/bolt_app.py" "$bolt_port" >/dev/null 2>&1 &
 pids+=($!)
-wait_for "http://127.0.0.1:$bolt_port/" "the Bolt app"
-bolt=$(measure bolt "http://127.0.0.1:$bolt_port/slack/commands")
-kill "${pids[0]}"; wait "${pids[0]}" 2>/dev/null || true
-
 querygate_port=$(free_port)
 QUERYGATE_HOST=127.0.0.1 QUERYGATE_PORT=$querygate_port SLACK_SIGNING_SECRET=$secret SLACK_BOT_TOKEN=xoxb-benchmark-$(hex 8) \
   SLACK_API_URL="http://127.0.0.1:$(free_port)/api" JWT_SECRET=$(hex 32) JWT_REFRESH_SECRET=$(hex 32) \
   "$QUERYGATE" serve >/dev/null 2>&1 &
 pids+=($!)
+wait_for "http://127.0.0.1:$bolt_port/" "the Bolt app"
 wait_for "http://127.0.0.1:$querygate_port/healthz" "querygate serve"
-querygate=$(measure querygate "http://127.0.0.1:$querygate_port/slack/commands")
+
+# Both wait, idle, while the other is measured; they take turns, because a shared machine's speed drifts by a
+# third from one minute to the next, and each round's ratio is read from two runs a few seconds apart.
+runs=()
+for round in $(seq 1 "$rounds"); do
+  runs+=("$(measure bolt "http://127.0.0.1:$bolt_port/slack/commands")")
+  runs+=("$(measure querygate "http://127.0.0.1:$querygate_port/slack/commands")")
+done
 
 recorded_bolt=$(psql -XAtq -d bolt_benchmark -c 'SELECT count(*) FROM requests')
 recorded_querygate=$(psql -XAtq -d querygate_benchmark -c 'SELECT count(*) FROM query_requests')
 
-python3 - "$bolt" "$querygate" "$recorded_bolt" "$recorded_querygate" "$connections" <<'PY'
-import sys
+python3 - "$connections" "$recorded_bolt" "$recorded_querygate" "${runs[@]}" <<'PY'
+import statistics, sys
+connections, recorded_bolt, recorded_querygate, *lines = sys.argv[1:]
 def parse(line):
     name, *fields = line.split()
-    values = dict(field.split("=") for field in fields)
-    return name, {key: float(value) for key, value in values.items()}
-(_, bolt), (_, qg) = parse(sys.argv[1]), parse(sys.argv[2])
-print(f"submissions at {sys.argv[5]} connections (wrk -t2), the same signed /query:")
-for name, run, recorded in (("Bolt (Python)", bolt, sys.argv[3]), ("QueryGate", qg, sys.argv[4])):
-    rate = run["requests"] / run["seconds"]
-    print(f"  {name:14} {rate:7.0f} req/s  p50 {run['p50'] / 1000:6.1f} ms  p90 {run['p90'] / 1000:6.1f} ms  "
-          f"p99 {run['p99'] / 1000:6.1f} ms  max {run['max'] / 1000:6.1f} ms  errors {int(run['errors'])}  (rows recorded in all: {recorded})")
-ratio = (qg["requests"] / qg["seconds"]) / (bolt["requests"] / bolt["seconds"])
-print(f"  QueryGate / Bolt: throughput {ratio:.2f}× (target ≥ 2×), p99 {qg['p99'] / bolt['p99']:.2f}× (target: p99 under 20 ms)")
+    return name, {key: float(value) for key, value in (field.split("=") for field in fields)}
+runs = [parse(line) for line in lines]
+def rate(run): return run["requests"] / run["seconds"]
+print(f"submissions at {connections} connections (wrk -t2), the same signed /query, {len(runs) // 2} rounds:")
+for index in range(0, len(runs), 2):
+    (_, bolt), (_, qg) = runs[index], runs[index + 1]
+    for name, run in (("Bolt (Python)", bolt), ("QueryGate", qg)):
+        print(f"  {name:14} {rate(run):7.0f} req/s  p50 {run['p50'] / 1000:6.1f} ms  p90 {run['p90'] / 1000:6.1f} ms  "
+              f"p99 {run['p99'] / 1000:6.1f} ms  max {run['max'] / 1000:6.1f} ms  errors {int(run['errors'])}")
+    print(f"    round {index // 2 + 1}: QueryGate / Bolt throughput {rate(qg) / rate(bolt):.2f}×, p99 {qg['p99'] / bolt['p99']:.2f}×")
+bolts = [run for name, run in runs if name == "bolt"]
+qgs = [run for name, run in runs if name == "querygate"]
+ratio = statistics.median(rate(q) / rate(b) for b, q in zip(bolts, qgs))
+print(f"  median of the rounds: QueryGate / Bolt throughput {ratio:.2f}× (target ≥ 2×); QueryGate p99 "
+      f"{statistics.median(q['p99'] for q in qgs) / 1000:.1f} ms (target < 20 ms), Bolt p99 {statistics.median(b['p99'] for b in bolts) / 1000:.1f} ms")
+print(f"  rows recorded in all: Bolt {recorded_bolt}, QueryGate {recorded_querygate} (with the warm-ups'; each request made one row)")
 PY
