@@ -10,6 +10,8 @@ import QueryGateCore
 /// `openapi.yaml` beside the sources describes every route; a test keeps the two in step.
 public struct PortalAPI: Sendable {
     let store: PortalStore
+    /// Sign-in, rotation, sign-out and authentication; the store itself unless a test gives a twin.
+    let sessions: any SessionStore
     let tokens: TokenService
     let hasher: PasswordHasher
     let logger: Logger
@@ -18,8 +20,10 @@ public struct PortalAPI: Sendable {
     /// The time the portal database gets per call.
     let deadline: PortalDeadline.Budget
 
-    public init(store: PortalStore, tokens: TokenService, hasher: PasswordHasher, deadline: PortalDeadline.Budget = .api, logger: Logger) {
+    public init(store: PortalStore, sessions: (any SessionStore)? = nil, tokens: TokenService, hasher: PasswordHasher,
+                deadline: PortalDeadline.Budget = .api, logger: Logger) {
         self.store = store
+        self.sessions = sessions ?? store
         self.tokens = tokens
         self.hasher = hasher
         self.deadline = deadline

@@ -30,23 +30,23 @@ struct AuthRoutes: Sendable {
             APIRoute(.post, "auth/refresh", access: .anyone) { request, context in try await refresh(request, context) },
             APIRoute(.post, "auth/logout") { _, context in
                 let caller = try context.caller
-                try await api.store.endSession(caller.session, of: caller.user, reason: "logout")
+                try await api.sessions.endSession(caller.session, of: caller.user, reason: "logout")
                 return Response(status: .noContent)
             },
             APIRoute(.post, "auth/logout-all") { _, context in
                 let caller = try context.caller
-                try await api.store.endAllSessions(of: caller.user)
+                try await api.sessions.endAllSessions(of: caller.user)
                 return Response(status: .noContent)
             },
             APIRoute(.get, "auth/sessions") { _, context in
                 let caller = try context.caller
-                let sessions = try await api.store.liveSessions(of: caller.user.id)
+                let sessions = try await api.sessions.liveSessions(of: caller.user.id)
                 return try context.json(["sessions": sessions.map { SessionView($0, current: $0.id == caller.session) }])
             },
             APIRoute(.delete, "auth/sessions/:id") { _, context in
                 let caller = try context.caller
                 guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)),
-                      try await api.store.endSession(id, of: caller.user, reason: "ended by the user")
+                      try await api.sessions.endSession(id, of: caller.user, reason: "ended by the user")
                 else { throw APIError.notFound }
                 return Response(status: .noContent)
             },
@@ -74,20 +74,20 @@ struct AuthRoutes: Sendable {
         _ body: LoginBody, account: EmailAddress?, accountKey: String, request: Request, context: PortalRequestContext
     ) async throws -> Response {
         let ip = context.clientAddress
-        let failures = try await api.store.recentLoginFailures(account: accountKey, ip: ip, within: Self.window)
+        let failures = try await api.sessions.recentLoginFailures(account: accountKey, ip: ip, within: Self.window)
         guard failures.account < Self.accountLimit, failures.address < Self.addressLimit else {
             throw APIError.tooManyAttempts(retryAfter: Int(Self.window.components.seconds))
         }
         var found: PortalStore.LoginAccount?
-        if let account { found = try await api.store.loginAccount(email: account) }
+        if let account { found = try await api.sessions.loginAccount(email: account) }
         let matches = try await api.hasher.verify(body.password, against: found?.passwordHash)
         guard matches, let user = found?.user, user.isActive else {
-            try await api.store.recordLoginFailure(account: accountKey, ip: ip)
+            try await api.sessions.recordLoginFailure(account: accountKey, ip: ip)
             throw APIError.badCredentials
         }
         let refresh = TokenService.newRefreshToken()
         let device = Self.deviceName(body.device, request)
-        let session = try await api.store.startSession(
+        let session = try await api.sessions.startSession(
             userID: user.id, email: user.email, tokenHash: refresh.hash, device: device, ip: ip,
             expiresAt: Date().addingTimeInterval(api.tokens.refreshLifetime.timeInterval))
         return try await tokenPair(for: user, session: session, refreshToken: refresh.token, context)
@@ -96,12 +96,12 @@ struct AuthRoutes: Sendable {
     private func refresh(_ request: Request, _ context: PortalRequestContext) async throws -> Response {
         let body = try await context.decode(RefreshBody.self, from: request)
         let next = TokenService.newRefreshToken()
-        let rotation = try await api.store.rotateSession(
+        let rotation = try await api.sessions.rotateSession(
             tokenHash: TokenService.hash(body.refresh_token), newTokenHash: next.hash,
             device: Self.deviceName(body.device, request), ip: context.clientAddress)
         switch rotation {
         case .rotated(let userID, let session):
-            guard let user = try await api.store.user(id: userID) else { throw APIError.unauthenticated }
+            guard let user = try await api.sessions.user(id: userID) else { throw APIError.unauthenticated }
             return try await tokenPair(for: user, session: session, refreshToken: next.token, context)
         case .reused:
             throw APIError(.unauthorized, "refresh_token_reused",

@@ -30,7 +30,7 @@ extension PortalAPI {
     private func authenticate(_ request: Request) async throws -> Caller {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
               let claims = await tokens.verify(String(header.dropFirst("Bearer ".count))),
-              let user = try await store.accessIsValid(userID: claims.userID, session: claims.session)
+              let user = try await sessions.accessIsValid(userID: claims.userID, session: claims.session)
         else { throw APIError.unauthenticated }
         return Caller(user: user, session: claims.session)
     }

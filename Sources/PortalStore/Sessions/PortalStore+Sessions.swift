@@ -14,12 +14,26 @@ extension PortalStore {
         public let createdAt: Date
         public let lastUsedAt: Date?
         public let expiresAt: Date
+
+        public init(id: UUID, deviceInfo: String?, ipAddress: String?, createdAt: Date, lastUsedAt: Date?, expiresAt: Date) {
+            self.id = id
+            self.deviceInfo = deviceInfo
+            self.ipAddress = ipAddress
+            self.createdAt = createdAt
+            self.lastUsedAt = lastUsedAt
+            self.expiresAt = expiresAt
+        }
     }
 
     /// What log-in needs to know about an account.
     public struct LoginAccount: Sendable {
         public let user: User
         public let passwordHash: String?
+
+        public init(user: User, passwordHash: String?) {
+            self.user = user
+            self.passwordHash = passwordHash
+        }
     }
 
     public enum Rotation: Sendable, Equatable {
