@@ -18,21 +18,22 @@ extension SlackOutboxWorker {
             if request == nil { return .failed(error: "request \(requestID) no longer exists") }
         }
 
-        let method: String
-        let arguments: JSONValue
+        // Each kind of notification is one typed call; what Slack answered means the same for the row whichever it was.
+        let method: SlackMethod
+        let call: Result<SlackPostedMessage?, SlackCallFailure>
         switch (message.type, request) {
         case (.approvalRequest, let request?):
             let rendered = ApprovalMessage.render(request)
-            method = "chat.postMessage"
-            arguments = ["channel": .string(message.recipient), "text": .string(rendered.text), "blocks": .array(rendered.blocks),
-                         "unfurl_links": false, "unfurl_media": false]
+            method = .postMessage
+            call = await slack.postMessage(channel: message.recipient, text: rendered.text, blocks: rendered.blocks,
+                                           unfurlLinks: false, unfurlMedia: false).map { $0 }
         case (.approvalUpdate, let request?):
             guard let channel = message.parentChannelID, let ts = message.parentTS else {
                 return .failed(error: "the approval message has no ts")
             }
             let rendered = ApprovalMessage.render(request)
-            method = "chat.update"
-            arguments = ["channel": .string(channel), "ts": .string(ts), "text": .string(rendered.text), "blocks": .array(rendered.blocks)]
+            method = .update
+            call = await slack.updateMessage(channel: channel, ts: ts, text: rendered.text, blocks: rendered.blocks).map { $0 }
         case (.directMessage, let request?):
             guard let channel = message.channelID else {
                 return await openConversation(with: message.recipient, attempts: message.attempts)
@@ -40,43 +41,47 @@ extension SlackOutboxWorker {
             guard let event = message.payload["event"].flatMap(RequestEvent.init(rawValue:)) else {
                 return .failed(error: "a direct message names no known event (\(message.payload["event"] ?? "none"))")
             }
-            method = "chat.postMessage"
-            arguments = ["channel": .string(channel), "text": .string(Replies.directMessage(request, event: event, link: await permalink(request)))]
+            method = .postMessage
+            let text = Replies.directMessage(request, event: event, link: await permalink(request))
+            call = await slack.postMessage(channel: channel, text: text).map { $0 }
         case (.resultReply, let request?):
             guard let channel = message.parentChannelID, let ts = message.parentTS else { return .failed(error: "the approval message has no ts") }
             let rendered = ResultMessage.render(request)
-            method = "chat.postMessage"
-            arguments = ["channel": .string(channel), "thread_ts": .string(ts), "text": .string(rendered.text), "blocks": .array(rendered.blocks),
-                         "unfurl_links": false]
+            method = .postMessage
+            call = await slack.postMessage(channel: channel, text: rendered.text, blocks: rendered.blocks, threadTS: ts, unfurlLinks: false)
+                .map { $0 }
         case (.reminder, let request?):
             guard let channel = message.parentChannelID, let ts = message.parentTS else { return .failed(error: "the approval message has no ts") }
             // Rendered when delivered: a request decided meanwhile needs no reminder, and none is sent.
             guard request.status == .pending else { return .sent(channelID: nil, ts: nil) }
             let expires = message.payload["expires_at"].flatMap { try? Date($0, strategy: .iso8601) }
             let text = Replies.reminder(request, nudged: message.payload["kind"] == "nudge", expiresAt: expires)
-            method = "chat.postMessage"
-            arguments = ["channel": .string(channel), "thread_ts": .string(ts), "text": .string(text), "unfurl_links": false]
+            method = .postMessage
+            call = await slack.postMessage(channel: channel, text: text, threadTS: ts, unfurlLinks: false).map { $0 }
         case (.resultFile, let request?):
             return await uploadExport(of: request, message: message)
         case (.homeTab, _):
-            method = "views.publish"
+            method = .publishView
+            let view: JSONValue
             do {
-                arguments = ["user_id": .string(message.recipient), "view": try await homeTab(of: message.recipient, notice: message.payload["notice"])]
+                view = try await homeTab(of: message.recipient, notice: message.payload["notice"])
             } catch {
                 return .retry(after: backoff(message.attempts), error: "could not read the Home tab of \(message.recipient): \(error)")
             }
+            call = await slack.publishView(userID: message.recipient, view: view).map { nil }
         case (.ephemeral, _):
             guard let channel = message.channelID else { return .failed(error: "an ephemeral message needs a channel") }
             guard let text = message.payload["text"], !text.isEmpty else { return .failed(error: "an ephemeral message has no text") }
-            method = "chat.postEphemeral"
-            arguments = ["channel": .string(channel), "user": .string(message.recipient), "text": .string(text)]
+            method = .postEphemeral
+            call = await slack.postEphemeral(channel: channel, user: message.recipient, text: text).map { nil }
         default:
             return .failed(error: "\(message.type.rawValue) needs a request")
         }
 
-        let call = await slack.call(method, arguments)
-        if let reply = call.reply { return .sent(channelID: reply["channel"]?.stringValue, ts: reply["ts"]?.stringValue) }
-        return result(of: call, attempts: message.attempts, method: method)
+        switch call {
+        case .success(let posted): return .sent(channelID: posted?.channel, ts: posted?.ts)
+        case .failure(let failure): return result(of: failure, attempts: message.attempts, method: method.rawValue)
+        }
     }
 
     /// The Home tab of the Slack user `slackUserID` as it stands now; a stranger's says how to get access.
@@ -92,7 +97,7 @@ extension SlackOutboxWorker {
     /// A link to the approval message, for direct messages; nil when Slack will not give one.
     private func permalink(_ request: RequestDetails) async -> String? {
         guard let channel = request.slackChannelID, let ts = request.slackMessageTS else { return nil }
-        return await slack.call("chat.getPermalink", ["channel": .string(channel), "message_ts": .string(ts)]).reply?["permalink"]?.stringValue
+        return try? await slack.permalink(channel: channel, messageTS: ts).get()
     }
 
     /// Uploads the request's exports (CSV; JSON Lines for MongoDB, with a CSV too for flat documents) into the
@@ -109,26 +114,31 @@ extension SlackOutboxWorker {
         }
         guard !files.isEmpty else { return .failed(error: "the export of request \(request.id) is gone") }
 
-        var uploaded: [JSONValue] = []
+        var uploaded: [SlackUploadedFile] = []
         for file in files {
             let filename = "querygate-request-\(request.id).\(file.format.rawValue)"
-            let reserved = await slack.call("files.getUploadURLExternal", form: ["filename": filename, "length": String(file.bytes)])
-            guard let reply = reserved.reply, let url = reply["upload_url"]?.stringValue, let fileID = reply["file_id"]?.stringValue else {
-                return result(of: reserved, attempts: message.attempts, method: "files.getUploadURLExternal")
+            let ticket: SlackUploadTicket
+            switch await slack.getUploadURLExternal(filename: filename, length: file.bytes) {
+            case .success(let reserved): ticket = reserved
+            case .failure(let failure): return result(of: failure, attempts: message.attempts, method: SlackMethod.getUploadURLExternal.rawValue)
             }
+            // As before the calls were typed: an `ok` reply without a URL or an id ends the delivery as sent.
+            guard let url = ticket.uploadURL, let fileID = ticket.fileID else { return .sent(channelID: nil, ts: nil) }
             let reader = ChunkReader(store: store, requestID: request.id, format: file.format, chunks: file.chunks)
-            let sent = await slack.upload(to: url, length: file.bytes) { try await reader.next() }
-            guard sent.reply != nil else { return result(of: sent, attempts: message.attempts, method: "upload") }
-            uploaded.append(["id": .string(fileID), "title": .string("Request #\(request.id): \(request.target) (\(file.format.label))")])
+            if case .failure(let failure) = await slack.uploadFile(to: url, length: file.bytes, next: { try await reader.next() }) {
+                return result(of: failure, attempts: message.attempts, method: "upload")
+            }
+            uploaded.append(SlackUploadedFile(id: fileID, title: "Request #\(request.id): \(request.target) (\(file.format.label))"))
         }
 
         let preview = request.outcome.flatMap { if case .completed(let result) = $0 { result.preview } else { nil } }
         let formats = files.map(\.format.label).joined(separator: " and ")
-        let shared = await slack.call("files.completeUploadExternal", [
-            "files": .array(uploaded), "channel_id": .string(channel), "thread_ts": .string(ts),
-            "initial_comment": .string(ResultMessage.uploadComment(request.id, preview: preview, formats: formats)),
-        ])
-        guard shared.reply != nil else { return result(of: shared, attempts: message.attempts, method: "files.completeUploadExternal") }
+        let shared = await slack.completeUploadExternal(
+            files: uploaded, channelID: channel, threadTS: ts,
+            initialComment: ResultMessage.uploadComment(request.id, preview: preview, formats: formats))
+        if case .failure(let failure) = shared {
+            return result(of: failure, attempts: message.attempts, method: SlackMethod.completeUploadExternal.rawValue)
+        }
         do {
             try await store.deleteExport(of: request.id)
         } catch {
@@ -138,10 +148,8 @@ extension SlackOutboxWorker {
     }
 
     /// What a failed call means for the notification.
-    private func result(of call: SlackCallResult, attempts: Int, method: String) -> PortalStore.DeliveryResult {
-        switch call {
-        case .ok:
-            return .sent(channelID: nil, ts: nil)
+    private func result(of failure: SlackCallFailure, attempts: Int, method: String) -> PortalStore.DeliveryResult {
+        switch failure {
         case .apiError(let error, permanent: true):
             logger.error("Slack refused a message for good", metadata: ["method": "\(method)", "error": "\(error)"])
             return .failed(error: error)
@@ -153,13 +161,12 @@ extension SlackOutboxWorker {
     }
 
     private func openConversation(with user: String, attempts: Int) async -> PortalStore.DeliveryResult {
-        switch await slack.call("conversations.open", ["users": .string(user)]) {
-        case .ok(let reply):
-            guard let channel = reply["channel"]?["id"]?.stringValue else { return .failed(error: "conversations.open gave no channel") }
-            return .conversationOpened(channelID: channel)
-        case .apiError(let error, permanent: true): return .failed(error: error)
-        case .apiError(let error, permanent: false), .transient(let error): return .retry(after: backoff(attempts), error: error)
-        case .rateLimited(let delay): return .rateLimited(after: delay)
+        switch await slack.openConversation(with: user) {
+        case .success(let channel?): return .conversationOpened(channelID: channel)
+        case .success(nil): return .failed(error: "conversations.open gave no channel")
+        case .failure(.apiError(let error, permanent: true)): return .failed(error: error)
+        case .failure(.apiError(let error, permanent: false)), .failure(.transient(let error)): return .retry(after: backoff(attempts), error: error)
+        case .failure(.rateLimited(let delay)): return .rateLimited(after: delay)
         }
     }
 }

@@ -89,8 +89,7 @@ extension SlackRoutes {
     /// Opens the request form with the command's trigger id, which lives 3 seconds and works once.
     private func openForm(triggerID: String?, channelID: String) async -> Response {
         guard let triggerID else { return SlackResponses.ephemeral("Slack sent no trigger id, so the form cannot open. " + "`/query help` shows the one-line form.") }
-        let result = await slack.call("views.open", ["trigger_id": .string(triggerID), "view": Modals.newRequest(channelID: channelID)])
-        guard result.reply != nil else {
+        if case .failure(let result) = await slack.openView(triggerID: triggerID, view: Modals.newRequest(channelID: channelID)) {
             logger.error("could not open the request form", metadata: ["result": "\(result)"])
             return SlackResponses.ephemeral("The request form did not open (Slack said: \(result)). The one-line form works too: `/query help`.")
         }

@@ -51,8 +51,7 @@ extension SlackRoutes {
         }
         guard let triggerID = interaction.triggerID else { return SlackResponses.acknowledge() }
         let view = Modals.reject(requestID: requestID, channelID: interaction.channelID ?? "")
-        let result = await slack.call("views.open", ["trigger_id": .string(triggerID), "view": view])
-        if result.reply == nil {
+        if case .failure(let result) = await slack.openView(triggerID: triggerID, view: view) {
             logger.error("could not open the rejection form", metadata: ["request": "\(requestID)", "result": "\(result)"])
             try await tell(interaction, "The rejection form did not open; please click Reject again.", requestID: requestID)
         }
