@@ -6,10 +6,10 @@ import QueryGateCore
 
 extension SlackRoutes {
     /// `/query …`: answered in the HTTP response, ephemerally, except the form, which opens as a modal.
-    func command(_ fields: [String: String]) async throws -> Response {
-        if fields["ssl_check"] == "1" { return SlackResponses.acknowledge() }
-        guard let userID = fields["user_id"], (try? SlackUserID(userID, field: "user_id")) != nil,
-              let channelID = fields["channel_id"], SlackConversationID.isValid(channelID)
+    func command(_ slashCommand: SlashCommand) async throws -> Response {
+        if slashCommand.isSSLCheck { return SlackResponses.acknowledge() }
+        guard let userID = slashCommand.userID, (try? SlackUserID(userID, field: "user_id")) != nil,
+              let channelID = slashCommand.channelID, SlackConversationID.isValid(channelID)
         else {
             return SlackResponses.plain(.badRequest, "a slash command needs a Slack user_id and channel_id")
         }
@@ -21,7 +21,7 @@ extension SlackRoutes {
 
         let parsed: QueryCommand
         do {
-            parsed = try QueryCommand.parse(fields["text"] ?? "")
+            parsed = try QueryCommand.parse(slashCommand.text ?? "")
         } catch {
             return SlackResponses.ephemeral(error.message + "\n`/query help` shows every form.")
         }
@@ -30,7 +30,7 @@ extension SlackRoutes {
         case .help:
             return SlackResponses.ephemeral(Replies.help)
         case .openForm:
-            return await openForm(triggerID: fields["trigger_id"], channelID: channelID)
+            return await openForm(triggerID: slashCommand.triggerID, channelID: channelID)
         case .list:
             return SlackResponses.ephemeral(Replies.list(try await store.recentRequests(ofUser: user.id)))
         case .status(let id):

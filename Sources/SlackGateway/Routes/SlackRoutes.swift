@@ -41,14 +41,14 @@ public struct SlackRoutes: Sendable {
             try await verified(request, unavailable: { SlackResponses.ephemeral($0.message) }) { body in
                 // A command is answered to whoever typed it, so refused text gets an ephemeral answer; a body whose
                 // user or channel cannot be read is not a command Slack sent.
-                let fields: [String: String]
-                do throws(ValidationError) { fields = try FormBody.fields(body) } catch {
+                let slashCommand: SlashCommand
+                do throws(ValidationError) { slashCommand = try SlashCommand(form: body) } catch {
                     guard !["body", "user_id", "channel_id"].contains(error.field) else {
                         return SlackResponses.plain(.badRequest, "\(error.field) \(error.message)")
                     }
                     return SlackResponses.ephemeral("QueryGate cannot read this command: \(error.field) \(error.message).")
                 }
-                return try await command(fields)
+                return try await command(slashCommand)
             }
         }
         router.post("slack/interactions") { request, _ in
