@@ -71,56 +71,197 @@ enum SlackConversationID {
 }
 
 /// An interaction payload (`payload=<json>`): a button click, a modal submission or close, or a picker's
-/// request for options. Only what QueryGate reads is decoded.
-struct Interaction: Sendable {
-    let type: String
+/// request for options (https://api.slack.com/reference/interaction-payloads), decoded after the signature check
+/// with `JSONDecoder`. Only what QueryGate reads is decoded.
+///
+/// The payload must have a type and a Slack user id, and any channel it names must be a Slack conversation id
+/// (otherwise decoding fails, and the route answers 400). Every other field is read as a look-up in the JSON
+/// would read it: one that is missing, `null` or of another type is nil, and the rest of the payload is still
+/// read, so a hostile field is answered as an empty one (a form's field error, no options…), not with a 400.
+struct Interaction: Sendable, Decodable {
+    enum Kind: Sendable, Equatable {
+        case blockActions, viewSubmission, viewClosed, blockSuggestion
+        /// Anything Slack adds later: acknowledged, nothing done.
+        case other(String)
+
+        init(_ type: String) {
+            switch type {
+            case "block_actions": self = .blockActions
+            case "view_submission": self = .viewSubmission
+            case "view_closed": self = .viewClosed
+            case "block_suggestion": self = .blockSuggestion
+            default: self = .other(type)
+            }
+        }
+    }
+
+    /// The first of a click's `actions` (Slack sends one per click).
+    struct Action: Sendable, Decodable {
+        let actionID: String?
+        let value: String?
+
+        enum CodingKeys: String, CodingKey {
+            case actionID = "action_id"
+            case value
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            actionID = container.lenient(String.self, forKey: .actionID)
+            value = container.lenient(String.self, forKey: .value)
+        }
+    }
+
+    /// The modal or Home tab the interaction came from.
+    struct View: Sendable, Decodable {
+        let type: String?
+        let callbackID: String?
+        /// QueryGate's own JSON object, carried through the modal as a string; empty when it is not one.
+        let privateMetadata: [String: JSONValue]
+        /// A form's inputs, by block id and then action id.
+        let values: [String: [String: ModalInput]]
+
+        enum CodingKeys: String, CodingKey {
+            case type
+            case callbackID = "callback_id"
+            case privateMetadata = "private_metadata"
+            case state
+        }
+
+        enum StateKeys: String, CodingKey { case values }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            type = container.lenient(String.self, forKey: .type)
+            callbackID = container.lenient(String.self, forKey: .callbackID)
+            if let metadata = container.lenient(String.self, forKey: .privateMetadata), case .object(let object)? = JSONValue.decode(Array(metadata.utf8)) {
+                privateMetadata = object
+            } else {
+                privateMetadata = [:]
+            }
+            // Block by block and input by input, so that one malformed input leaves the others readable.
+            var values: [String: [String: ModalInput]] = [:]
+            if let state = try? container.nestedContainer(keyedBy: StateKeys.self, forKey: .state),
+               let blocks = try? state.nestedContainer(keyedBy: AnyCodingKey.self, forKey: .values)
+            {
+                for block in blocks.allKeys {
+                    guard let inputs = try? blocks.nestedContainer(keyedBy: AnyCodingKey.self, forKey: block) else { continue }
+                    for action in inputs.allKeys {
+                        if let input = try? inputs.decode(ModalInput.self, forKey: action) { values[block.stringValue, default: [:]][action.stringValue] = input }
+                    }
+                }
+            }
+            self.values = values
+        }
+    }
+
+    /// One input of a modal's state: typed text, or a select's chosen option.
+    struct ModalInput: Sendable, Decodable {
+        let value: String?
+        let selectedOption: String?
+
+        enum CodingKeys: String, CodingKey {
+            case value
+            case selectedOption = "selected_option"
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            value = container.lenient(String.self, forKey: .value)
+            selectedOption = (try? container.nestedContainer(keyedBy: CodingKeys.self, forKey: .selectedOption))?.lenient(String.self, forKey: .value)
+        }
+    }
+
+    let kind: Kind
     let userID: String
     let triggerID: String?
     let channelID: String?
     let actionID: String?
     let actionValue: String?
-    let callbackID: String?
-    let privateMetadata: [String: JSONValue]
-    let values: JSONValue?
     /// What was typed into an external select (`block_suggestion`).
     let searchValue: String?
-    /// A click in QueryGate's Home tab (which has no channel to answer in).
-    let isFromHomeTab: Bool
+    let view: View?
     /// Where the payload holds text PostgreSQL refuses (the JSON keys leading to it), if anywhere: the routes
     /// answer that instead of acting on any of it.
     let unstorableTextPath: [String]?
 
-    /// Nil unless the payload has a type and a Slack user id, and any channel it names is a Slack conversation id.
-    init?(json: JSONValue) {
-        guard let type = json["type"]?.stringValue, let userID = json["user"]?["id"]?.stringValue,
-              (try? SlackUserID(userID)) != nil
-        else { return nil }
-        self.type = type
-        self.userID = userID
-        triggerID = json["trigger_id"]?.stringValue
-        channelID = json["channel"]?["id"]?.stringValue ?? json["container"]?["channel_id"]?.stringValue
-        if let channelID, !SlackConversationID.isValid(channelID) { return nil }
-        let action = json["actions"]?.arrayValue?.first
-        actionID = action?["action_id"]?.stringValue ?? json["action_id"]?.stringValue
-        actionValue = action?["value"]?.stringValue
-        searchValue = json["value"]?.stringValue
-        isFromHomeTab = json["view"]?["type"]?.stringValue == "home"
-        callbackID = json["view"]?["callback_id"]?.stringValue
-        values = json["view"]?["state"]?["values"]
-        if let metadata = json["view"]?["private_metadata"]?.stringValue, case .object(let object)? = JSONValue.decode(Array(metadata.utf8)) {
-            privateMetadata = object
-        } else {
-            privateMetadata = [:]
+    var callbackID: String? { view?.callbackID }
+    var privateMetadata: [String: JSONValue] { view?.privateMetadata ?? [:] }
+    /// A click in QueryGate's Home tab (which has no channel to answer in).
+    var isFromHomeTab: Bool { view?.type == "home" }
+
+    enum CodingKeys: String, CodingKey {
+        case type, user, channel, container, actions, value, view
+        case triggerID = "trigger_id"
+        case actionID = "action_id"
+    }
+
+    private struct UserRef: Decodable { let id: String }
+    private struct ChannelRef: Decodable {
+        let id: String?
+        enum CodingKeys: String, CodingKey { case id }
+        init(from decoder: any Decoder) throws { id = try decoder.container(keyedBy: CodingKeys.self).lenient(String.self, forKey: .id) }
+    }
+    private struct ContainerRef: Decodable {
+        let channelID: String?
+        enum CodingKeys: String, CodingKey { case channelID = "channel_id" }
+        init(from decoder: any Decoder) throws { channelID = try decoder.container(keyedBy: CodingKeys.self).lenient(String.self, forKey: .channelID) }
+    }
+
+    init(from decoder: any Decoder) throws {
+        // The whole payload too, for the check of its text: a NUL anywhere in it, read by QueryGate or not, is
+        // refused. The same parsed document is read twice, not the bytes.
+        let whole = try JSONValue(from: decoder)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        kind = Kind(try container.decode(String.self, forKey: .type))
+        userID = try container.decode(UserRef.self, forKey: .user).id
+        guard (try? SlackUserID(userID)) != nil else {
+            throw DecodingError.dataCorruptedError(forKey: .user, in: container, debugDescription: "not a Slack user id")
         }
-        unstorableTextPath = json.pathToUnstorableText() ?? JSONValue.object(privateMetadata).pathToUnstorableText().map {
+        triggerID = container.lenient(String.self, forKey: .triggerID)
+        channelID = container.lenient(ChannelRef.self, forKey: .channel)?.id ?? container.lenient(ContainerRef.self, forKey: .container)?.channelID
+        if let channelID, !SlackConversationID.isValid(channelID) {
+            throw DecodingError.dataCorruptedError(forKey: .channel, in: container, debugDescription: "not a Slack conversation id")
+        }
+        var action: Action? = nil
+        if var actions = try? container.nestedUnkeyedContainer(forKey: .actions), !actions.isAtEnd {
+            action = try? actions.decode(Action.self)
+        }
+        actionID = action?.actionID ?? container.lenient(String.self, forKey: .actionID)
+        actionValue = action?.value
+        searchValue = container.lenient(String.self, forKey: .value)
+        view = container.lenient(View.self, forKey: .view)
+        let metadata = view?.privateMetadata ?? [:]
+        unstorableTextPath = whole.pathToUnstorableText() ?? JSONValue.object(metadata).pathToUnstorableText().map {
             ["view", "private_metadata"] + $0
         }
     }
 
+    /// Decodes the JSON of a `payload` field.
+    static func decode(payload: String) throws -> Interaction {
+        try JSONDecoder().decode(Interaction.self, from: Data(payload.utf8))
+    }
+
     /// The value of a modal input: typed text, or the selected option's value.
     func input(block: String, action: String) -> String? {
-        guard let element = values?[block]?[action] else { return nil }
-        return element["value"]?.stringValue ?? element["selected_option"]?["value"]?.stringValue
+        guard let input = view?.values[block]?[action] else { return nil }
+        return input.value ?? input.selectedOption
+    }
+}
+
+/// Any JSON object key, for objects whose keys are data (a modal's block and action ids).
+struct AnyCodingKey: CodingKey {
+    let stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+extension KeyedDecodingContainer {
+    /// The value at `key` when it is there and of type `T`; nil when it is missing, `null` or of another type, as
+    /// a look-up in the JSON reads it.
+    func lenient<T: Decodable>(_ type: T.Type, forKey key: Key) -> T? {
+        (try? decodeIfPresent(type, forKey: key)) ?? nil
     }
 }
 

@@ -7,11 +7,11 @@ import QueryGateCore
 extension SlackRoutes {
     func interact(_ interaction: Interaction) async throws -> Response {
         if let path = interaction.unstorableTextPath { return try await refuseUnstorableText(interaction, at: path) }
-        switch interaction.type {
-        case "block_actions": return try await buttonClicked(interaction)
-        case "view_submission": return try await formSubmitted(interaction)
-        case "block_suggestion": return try await optionsRequested(interaction)
-        default: return SlackResponses.acknowledge()  // view_closed and anything new: nothing to do
+        switch interaction.kind {
+        case .blockActions: return try await buttonClicked(interaction)
+        case .viewSubmission: return try await formSubmitted(interaction)
+        case .blockSuggestion: return try await optionsRequested(interaction)
+        case .viewClosed, .other: return SlackResponses.acknowledge()  // nothing to do
         }
     }
 
@@ -142,15 +142,15 @@ extension SlackRoutes {
     /// was in (or its main field), a click gets an ephemeral answer, a picker no options.
     private func refuseUnstorableText(_ interaction: Interaction, at path: [String]) async throws -> Response {
         let fields = Modals.Field.self
-        switch interaction.type {
-        case "view_submission":
+        switch interaction.kind {
+        case .viewSubmission:
             let main = interaction.callbackID == Modals.rejectCallbackID ? fields.rejection.0 : fields.reason.0
             let blocks = [fields.target.0, fields.type.0, fields.query.0, fields.reason.0, fields.rejection.0]
             let inBlock = path.starts(with: ["view", "state", "values"]) && path.count > 3 && blocks.contains(path[3]) ? path[3] : main
             return SlackResponses.viewErrors([inBlock: "This " + InputText.refusal(field: inBlock).message + "."])
-        case "block_suggestion":
+        case .blockSuggestion:
             return SlackResponses.json(["options": []])
-        case "block_actions":
+        case .blockActions:
             try await tell(interaction, "QueryGate cannot act on this: it " + InputText.refusal(field: "").message + ".", requestID: nil)
             return SlackResponses.acknowledge()
         default:

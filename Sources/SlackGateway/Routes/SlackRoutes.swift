@@ -54,8 +54,8 @@ public struct SlackRoutes: Sendable {
         router.post("slack/interactions") { request, _ in
             // A click or a form has no text answer: a 503 makes Slack show the person that it did not work.
             try await verified(request, unavailable: { SlackResponses.plain(.serviceUnavailable, $0.message) }) { body in
-                guard let fields = try? FormBody.fields(body), let payload = fields["payload"], let json = JSONValue.decode(Array(payload.utf8)),
-                      let interaction = Interaction(json: json)
+                guard let fields = try? FormBody.fields(body), let payload = fields["payload"],
+                      let interaction = try? Interaction.decode(payload: payload)
                 else {
                     return SlackResponses.plain(.badRequest, "expected a form field payload with an interaction from a Slack user")
                 }
