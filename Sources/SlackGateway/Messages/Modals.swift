@@ -8,13 +8,17 @@ public enum Modals {
     public static let newRequestCallbackID = "request.new"
     public static let rejectCallbackID = "request.reject"
 
-    /// Block and action ids of the request form; `view_submission` errors name the blocks.
-    enum Field {
-        static let target = ("target", "target_select")
-        static let type = ("type", "type_select")
-        static let query = ("query", "query_input")
-        static let reason = ("reason", "reason_input")
-        static let rejection = ("rejection", "rejection_input")
+    /// An input of a modal: its block's id (which `view_submission` errors name) and its element's action id (under
+    /// which the submission carries its value).
+    struct Field: Sendable, Equatable {
+        let blockID: String
+        let actionID: String
+
+        static let target = Field(blockID: "target", actionID: "target_select")
+        static let type = Field(blockID: "type", actionID: "type_select")
+        static let query = Field(blockID: "query", actionID: "query_input")
+        static let reason = Field(blockID: "reason", actionID: "reason_input")
+        static let rejection = Field(blockID: "rejection", actionID: "rejection_input")
     }
 
     /// The form `/query` opens. `channelID` travels in `private_metadata`, so the confirmation can name it.
@@ -28,21 +32,21 @@ public enum Modals {
             "close": ["type": "plain_text", "text": "Cancel"],
             "blocks": [
                 input(Field.target, label: "Target", element: [
-                    "type": "external_select", "action_id": .string(Field.target.1), "min_query_length": 0,
+                    "type": "external_select", "action_id": .string(Field.target.actionID), "min_query_length": 0,
                     "placeholder": ["type": "plain_text", "text": "instance/database"],
                 ]),
                 input(Field.type, label: "Kind", element: [
-                    "type": "static_select", "action_id": .string(Field.type.1),
+                    "type": "static_select", "action_id": .string(Field.type.actionID),
                     "initial_option": option("Query: one statement", "query"),
                     "options": [option("Query: one statement", "query"), option("Script: several statements, one transaction", "script")],
                 ]),
                 input(Field.query, label: "Query", element: [
-                    "type": "plain_text_input", "action_id": .string(Field.query.1), "multiline": true,
+                    "type": "plain_text_input", "action_id": .string(Field.query.actionID), "multiline": true,
                     "max_length": .number(Double(NewRequest.maximumQueryLength)),
                     "placeholder": ["type": "plain_text", "text": "SELECT … (SQL) or db.collection.find(…) (MongoDB)"],
                 ]),
                 input(Field.reason, label: "Reason", element: [
-                    "type": "plain_text_input", "action_id": .string(Field.reason.1), "multiline": true,
+                    "type": "plain_text_input", "action_id": .string(Field.reason.actionID), "multiline": true,
                     "max_length": .number(Double(NewRequest.maximumReasonLength)),
                     "placeholder": ["type": "plain_text", "text": "Why you need this (approvers decide on it)"],
                 ]),
@@ -72,7 +76,7 @@ public enum Modals {
             "close": ["type": "plain_text", "text": "Cancel"],
             "blocks": [
                 input(Field.rejection, label: "Why? The requester reads this.", element: [
-                    "type": "plain_text_input", "action_id": .string(Field.rejection.1), "multiline": true,
+                    "type": "plain_text_input", "action_id": .string(Field.rejection.actionID), "multiline": true,
                     "max_length": .number(Double(NewRequest.maximumReasonLength)),
                 ]),
             ],
@@ -86,8 +90,8 @@ public enum Modals {
         })]
     }
 
-    static func input(_ ids: (String, String), label: String, element: JSONValue) -> JSONValue {
-        ["type": "input", "block_id": .string(ids.0), "label": ["type": "plain_text", "text": .string(label)], "element": element]
+    static func input(_ field: Field, label: String, element: JSONValue) -> JSONValue {
+        ["type": "input", "block_id": .string(field.blockID), "label": ["type": "plain_text", "text": .string(label)], "element": element]
     }
 
     static func option(_ text: String, _ value: String) -> JSONValue {

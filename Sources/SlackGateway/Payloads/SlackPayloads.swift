@@ -242,6 +242,9 @@ struct Interaction: Sendable, Decodable {
         try JSONDecoder().decode(Interaction.self, from: Data(payload.utf8))
     }
 
+    /// The value of one of QueryGate's modal inputs.
+    func input(_ field: Modals.Field) -> String? { input(block: field.blockID, action: field.actionID) }
+
     /// The value of a modal input: typed text, or the selected option's value.
     func input(block: String, action: String) -> String? {
         guard let input = view?.values[block]?[action] else { return nil }

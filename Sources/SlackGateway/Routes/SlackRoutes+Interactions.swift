@@ -63,7 +63,7 @@ extension SlackRoutes {
         switch try await member(interaction.userID) {
         case .success(let found): user = found
         case .failure(let noAccess):
-            let block = interaction.callbackID == Modals.rejectCallbackID ? Modals.Field.rejection.0 : Modals.Field.reason.0
+            let block = interaction.callbackID == Modals.rejectCallbackID ? Modals.Field.rejection.blockID : Modals.Field.reason.blockID
             return SlackResponses.viewErrors([block: noAccess.message])
         }
         switch interaction.callbackID {
@@ -76,16 +76,16 @@ extension SlackRoutes {
     /// The request form: every field error is shown under its field, and nothing is stored until all pass.
     private func submitRequest(_ interaction: Interaction, by user: User) async throws -> Response {
         let fields = Modals.Field.self
-        let target = interaction.input(block: fields.target.0, action: fields.target.1) ?? ""
-        let type = SubmissionType(rawValue: interaction.input(block: fields.type.0, action: fields.type.1) ?? "query") ?? .query
-        let query = interaction.input(block: fields.query.0, action: fields.query.1) ?? ""
-        let reason = interaction.input(block: fields.reason.0, action: fields.reason.1) ?? ""
+        let target = interaction.input(fields.target) ?? ""
+        let type = SubmissionType(rawValue: interaction.input(fields.type) ?? "query") ?? .query
+        let query = interaction.input(fields.query) ?? ""
+        let reason = interaction.input(fields.reason) ?? ""
 
         // The same rules as every other door (`NewRequest`), all at once, each under its field; the picker's field
         // says how to fill it rather than the grammar of a target.
         var errors: [String: String] = [:]
         for problem in NewRequest.problems(target: target, queryText: query, reason: reason) {
-            let block = [fields.target.0, fields.query.0, fields.reason.0].contains(problem.field) ? problem.field : fields.reason.0
+            let block = [fields.target.blockID, fields.query.blockID, fields.reason.blockID].contains(problem.field) ? problem.field : fields.reason.blockID
             errors[block] = problem.field == "target" ? "Pick a target from the list." : problem.message
         }
         guard errors.isEmpty else { return SlackResponses.viewErrors(errors) }
@@ -95,26 +95,26 @@ extension SlackRoutes {
             let submitted = try await store.submit(request, by: user, via: .slack)
             return SlackResponses.json(["response_action": "update", "view": Modals.submitted(submitted)])
         } catch let error as ValidationError {
-            let block = [fields.target.0, fields.query.0, fields.reason.0].contains(error.field) ? error.field : fields.reason.0
+            let block = [fields.target.blockID, fields.query.blockID, fields.reason.blockID].contains(error.field) ? error.field : fields.reason.blockID
             return SlackResponses.viewErrors([block: error.message])
         }
     }
 
     private func submitRejection(_ interaction: Interaction, by user: User) async throws -> Response {
-        let block = Modals.Field.rejection
+        let field = Modals.Field.rejection
         guard case .number(let number)? = interaction.privateMetadata["request_id"], let requestID = RequestNumber.exactly(number) else {
-            return SlackResponses.viewErrors([block.0: "This form lost track of its request; click Reject again."])
+            return SlackResponses.viewErrors([field.blockID: "This form lost track of its request; click Reject again."])
         }
-        let reason = interaction.input(block: block.0, action: block.1) ?? ""
+        let reason = interaction.input(field) ?? ""
         do {
             switch try await store.reject(requestID: requestID, reason: reason, by: user, via: .slack) {
             case .decided, .approvalRecorded: return SlackResponses.json(["response_action": "clear"])
-            case .refused(let why): return SlackResponses.viewErrors([block.0: Replies.refused(requestID, why)])
-            case .alreadyDecided(let status): return SlackResponses.viewErrors([block.0: Replies.alreadyDecided(requestID, status)])
-            case .notFound: return SlackResponses.viewErrors([block.0: Replies.noSuchRequest(requestID)])
+            case .refused(let why): return SlackResponses.viewErrors([field.blockID: Replies.refused(requestID, why)])
+            case .alreadyDecided(let status): return SlackResponses.viewErrors([field.blockID: Replies.alreadyDecided(requestID, status)])
+            case .notFound: return SlackResponses.viewErrors([field.blockID: Replies.noSuchRequest(requestID)])
             }
         } catch let error as ValidationError {
-            return SlackResponses.viewErrors([block.0: error.message])
+            return SlackResponses.viewErrors([field.blockID: error.message])
         }
     }
 
@@ -144,8 +144,8 @@ extension SlackRoutes {
         let fields = Modals.Field.self
         switch interaction.kind {
         case .viewSubmission:
-            let main = interaction.callbackID == Modals.rejectCallbackID ? fields.rejection.0 : fields.reason.0
-            let blocks = [fields.target.0, fields.type.0, fields.query.0, fields.reason.0, fields.rejection.0]
+            let main = interaction.callbackID == Modals.rejectCallbackID ? fields.rejection.blockID : fields.reason.blockID
+            let blocks = [fields.target.blockID, fields.type.blockID, fields.query.blockID, fields.reason.blockID, fields.rejection.blockID]
             let inBlock = path.starts(with: ["view", "state", "values"]) && path.count > 3 && blocks.contains(path[3]) ? path[3] : main
             return SlackResponses.viewErrors([inBlock: "This " + InputText.refusal(field: inBlock).message + "."])
         case .blockSuggestion:
