@@ -80,6 +80,8 @@ public struct FakeSlack: Sendable {
         case rateLimited(retryAfter: Int)
         case serverError
         case error(String)
+        /// HTTP 200 with this body, whatever it holds (a reply Slack should not give, say).
+        case reply(JSONValue)
     }
 
     public actor Recorder {
@@ -117,6 +119,8 @@ public struct FakeSlack: Sendable {
                     return Response(status: .internalServerError)
                 case .error(let code):
                     return reply(method, arguments, ["ok": false, "error": .string(code)])
+                case .reply(let body):
+                    return reply(method, arguments, body)
                 }
             }
             guard authorization == "Bearer \(FakeSlack.botToken)" else {

@@ -107,6 +107,23 @@ struct ExecutionTests {
         }
     }
 
+    /// Slack answering `ok` without an upload URL reserved nothing: the file must still land, not be counted as sent.
+    @Test func aReservationWithoutAnUploadURLIsTriedAgainNotCountedAsSent() async throws {
+        try await Self.run { slack, target in
+            let id = try await Self.submitAndApprove(slack, target, "SELECT id, customer_id, status, placed_at, note FROM orders ORDER BY id")
+            try await Self.executor(slack, target).runNext()
+            await slack.fake.recorder.script("files.getUploadURLExternal", [.reply(["ok": true])])
+            try await slack.deliverOutbox()
+
+            let recorder = slack.fake.recorder
+            #expect(await recorder.calls.filter { $0.method == "files.getUploadURLExternal" }.count == 2)
+            let complete = try #require(await recorder.successful("files.completeUploadExternal").first?.arguments)
+            #expect(complete["thread_ts"]?.stringValue == "1732460000.000101")
+            let fileID = try #require(complete["files"]?.arrayValue?.first?["id"]?.stringValue)
+            #expect(String(decoding: await recorder.uploads[fileID] ?? [], as: UTF8.self).hasPrefix("id,customer_id,status,placed_at,note\r\n"))
+        }
+    }
+
     @Test func aLargeResultIsUploadedToTheThreadAsTheCSVOfTheQuery() async throws {
         try await Self.run { slack, target in
             let id = try await Self.submitAndApprove(slack, target, "SELECT id, customer_id, status, placed_at, note FROM orders ORDER BY id")

@@ -122,8 +122,12 @@ extension SlackOutboxWorker {
             case .success(let reserved): ticket = reserved
             case .failure(let failure): return result(of: failure, attempts: message.attempts, method: SlackMethod.getUploadURLExternal.rawValue)
             }
-            // As before the calls were typed: an `ok` reply without a URL or an id ends the delivery as sent.
-            guard let url = ticket.uploadURL, let fileID = ticket.fileID else { return .sent(channelID: nil, ts: nil) }
+            // An `ok` reply without a URL or an id reserved nothing: the file is not in the thread, so the delivery
+            // is tried again rather than recorded as sent.
+            guard let url = ticket.uploadURL, let fileID = ticket.fileID else {
+                logger.warning("Slack reserved no upload", metadata: ["method": "\(SlackMethod.getUploadURLExternal.rawValue)"])
+                return .retry(after: backoff(message.attempts), error: "files.getUploadURLExternal answered ok without an upload_url or a file_id")
+            }
             let reader = ChunkReader(store: store, requestID: request.id, format: file.format, chunks: file.chunks)
             if case .failure(let failure) = await slack.uploadFile(to: url, length: file.bytes, next: { try await reader.next() }) {
                 return result(of: failure, attempts: message.attempts, method: "upload")
