@@ -20,10 +20,16 @@ struct ExecutionLeaseTests {
             }
             #expect(try await Self.sleepingBackends(on: target) == 1)
 
-            // Another replica's sweep finds the lease expired and declares the request interrupted.
-            try await slack.store.client.query(
-                "UPDATE query_requests SET lease_expires_at = now() - interval '1 second' WHERE id = \(id)", logger: AppHarness.quietLogger)
-            #expect(try await slack.store.failInterruptedRequests() == [id])
+            // Another replica's sweep finds the lease expired and declares the request interrupted. The executor
+            // renews its lease every second: a renewal that lands between the expiry and the sweep makes the lease
+            // valid again (rightly), so expire and sweep until the sweep is first.
+            var interrupted: [Int] = []
+            for _ in 0..<20 where interrupted.isEmpty {
+                try await slack.store.client.query(
+                    "UPDATE query_requests SET lease_expires_at = now() - interval '1 second' WHERE id = \(id)", logger: AppHarness.quietLogger)
+                interrupted = try await slack.store.failInterruptedRequests()
+            }
+            #expect(interrupted == [id])
             let declared = ContinuousClock.now
 
             #expect(try await running.value == id)
