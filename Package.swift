@@ -197,7 +197,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PortalStoreTests",
-            dependencies: ["PortalStore", "QueryGateTestSupport"],
+            dependencies: ["PortalStore", "QueryGateServer", "QueryGateTestSupport"],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(

@@ -2,6 +2,13 @@ import PostgresNIO
 
 // The statements every Slack submission runs, prepared once per connection (postgres-nio keeps them by name), so
 // that the server parses and plans each once rather than on every request. Their values are bound, as always.
+//
+// Each declares its parameters' types. Left to postgres-nio, they would be read off the first call's bindings,
+// where a nil has no type: the server would then type that parameter by its cast (`$13::int`, int4) and refuse
+// every later call that sends an int8 in it ("incorrect binary data format in bind parameter 13").
+//
+// A prepared statement lives as long as its connection: a migration that changes what these statements return
+// (their columns, `querygate_submit`'s result) needs `querygate serve` restarted, as any migration does.
 
 /// The person behind a Slack member id: the first question of every Slack request.
 struct UserBySlackIDStatement: PostgresPreparedStatement {
@@ -10,6 +17,7 @@ struct UserBySlackIDStatement: PostgresPreparedStatement {
         FROM users u LEFT JOIN pods p ON p.id = u.pod_id
         WHERE u.slack_user_id = $1
         """
+    static let bindingDataTypes: [PostgresDataType] = [.text]
     typealias Row = (Int, String, String, String, Int?, String?, String?, Bool)
 
     let slackUserID: String
@@ -29,6 +37,8 @@ struct SubmitStatement: PostgresPreparedStatement {
         SELECT outcome, database_type, request_id, pod_name, channel, approvals_required, approvers::text
         FROM querygate_submit($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::int, $13::int, $14::int)
         """
+    /// Two ids, nine texts, and three optional integers (int8 here, cast to the function's int4 by the server).
+    static let bindingDataTypes: [PostgresDataType] = [.int8, .int8] + Array(repeating: .text, count: 9) + [.int8, .int8, .int8]
     typealias Row = (String, String?, Int?, String?, String?, Int?, String?)
 
     let requesterID: Int
