@@ -27,6 +27,8 @@ struct PostgresCopyExportTests {
         "/* a leading comment */ SELECT 1 AS x -- and a trailing one",
         "SELECT 1 AS x;",
         "  SELECT 2 AS y  ;  ",
+        // Parse-time notices are told once, as unwrapped.
+        "SELECT 1 AS \(String(repeating: "a", count: 70))",
     ]
 
     static func run(_ sql: String, throughCopy: Bool, limits: ExecutionLimits = ExecutionLimits(), on target: TestDatabase) async throws

@@ -90,6 +90,9 @@ final class LibPQConnection: @unchecked Sendable {
 
     func clearNotices() { notices = [] }
 
+    /// Forgets the notices that came after the first `count`: those of a statement parsed again right after.
+    func dropNotices(after count: Int) { notices.removeSubrange(min(count, notices.count)...) }
+
     /// Makes the session as a new one would be, so that nothing one request set (`search_path`, `TimeZone`, a
     /// role, temporary tables, prepared statements, advisory locks, `LISTEN`s) reaches the next; and pins
     /// `standard_conforming_strings` on, so that the server reads quotes as the risk analysis does. It is also the

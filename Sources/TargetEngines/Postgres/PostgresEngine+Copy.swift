@@ -39,6 +39,7 @@ extension PostgresEngine {
     static func drainThroughCopy(_ statement: SQLScript.Statement, on connection: LibPQConnection, into collector: ResultCollector,
                                  watchdog: Watchdog) -> CopyOutcome {
         let pointer = connection.pointer
+        let noticesBefore = connection.notices.count
         guard let prepared = PQprepare(pointer, "", statement.text, 0, nil) else { return .finished(ExecutionFailure(message: connection.connectionError)) }
         defer { PQclear(prepared) }
         guard PQresultStatus(prepared) == PGRES_COMMAND_OK else {
@@ -48,6 +49,8 @@ extension PostgresEngine {
         guard let description = PQdescribePrepared(pointer, "") else { return .finished(ExecutionFailure(message: connection.connectionError)) }
         defer { PQclear(description) }
         guard PQresultStatus(description) == PGRES_COMMAND_OK else { return .finished(LibPQConnection.failure(from: description)) }
+        // The text is parsed again by whatever runs it next: its parse's notices (a name truncated, say) are that one's.
+        connection.dropNotices(after: noticesBefore)
         guard PQnfields(description) > 0, PQnparams(description) == 0 else { return .notAQuery }
         guard !watchdog.isTaskCancelled else { return .finished(.cancelled) }
 
