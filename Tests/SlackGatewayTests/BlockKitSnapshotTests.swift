@@ -21,6 +21,14 @@ struct BlockKitSnapshotTests {
         BlockKitSnapshot.check("approval-pending-quorum", Self.approvalCall(SnapshotFixture.request(.pending, approvalsRequired: 2, approvals: [SnapshotFixture.maria])))
     }
 
+    /// Not a snapshot: once every manager's approval is counted, only an admin can add the one still needed.
+    @Test func whenEveryManagerHasApprovedOnlyAnAdminIsWaitedFor() {
+        let request = SnapshotFixture.request(.pending, approvalsRequired: 3, approvals: [SnapshotFixture.maria, SnapshotFixture.sam])
+        let text = JSONValue.array(ApprovalMessage.render(request).blocks).allText
+        #expect(text.contains("*2 of 3 approvals*"))
+        #expect(text.contains("Waiting for an admin (every manager of this pod has approved)."), "\(text)")
+    }
+
     @Test func approvalApproved() {
         BlockKitSnapshot.check("approval-approved", Self.approvalCall(SnapshotFixture.request(.approved, approvalsRequired: 2, approvals: [SnapshotFixture.maria, SnapshotFixture.sam])))
     }

@@ -41,6 +41,7 @@ struct QuorumTests {
             try await slack.deliverOutbox()
             let update = await slack.fake.recorder.successful("chat.update").last?.arguments["blocks"]?.allText ?? ""
             #expect(update.contains("*1 of 2 approvals*: <@U0MGR0001>"))
+            #expect(update.contains("Waiting for <@U0MGR0003> or an admin."), "Maria has approved: only the other manager is waited for. \(update)")
             #expect(update.contains("request.approve"), "the buttons must stay for the second approver")
             #expect(await slack.fake.recorder.successful("chat.postEphemeral").last?.arguments["text"]?.stringValue
                 == "Your approval of request #\(id) is counted: 1 of 2. It runs once one more approver agrees.")

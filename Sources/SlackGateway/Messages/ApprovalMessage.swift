@@ -57,8 +57,13 @@ public enum ApprovalMessage {
     static func stateBlocks(_ request: RequestDetails, now: Date) -> [JSONValue] {
         switch request.status {
         case .pending:
-            let approvers = request.managerSlackIDs.map { "<@\($0)>" }
-            let who = approvers.isEmpty ? "an admin (this pod has no manager with a Slack id)" : approvers.joined(separator: " ") + " or an admin"
+            // Who can still move it: a manager whose approval is already counted is not waited for.
+            let approved = Set(request.approvals.compactMap(\.slackUserID))
+            let approvers = request.managerSlackIDs.filter { !approved.contains($0) }.map { "<@\($0)>" }
+            let who =
+                if request.managerSlackIDs.isEmpty { "an admin (this pod has no manager with a Slack id)" }
+                else if approvers.isEmpty { "an admin (every manager of this pod has approved)" }
+                else { approvers.joined(separator: " ") + " or an admin" }
             var waiting = "Waiting for \(who)."
             if request.approvalsRequired > 1 {
                 let count = "\(request.approvals.count) of \(request.approvalsRequired) approvals"
