@@ -49,13 +49,18 @@ public final class ResultCollector {
     /// Counts a row, and keeps it while the caps allow. Returns whether it was kept.
     @discardableResult
     func row(_ values: [String?]) throws -> Bool {
+        guard count(size: values.reduce(0) { $0 + ($1?.utf8.count ?? 0) }) else { return false }
+        if previewRows.count < limits.previewRows { previewRows.append(values) }
+        try export?.write(values)
+        return true
+    }
+
+    /// Counts a row of `size` bytes of values; whether the caps let it be kept (it is then counted as kept).
+    private func count(size: Int) -> Bool {
         totalRows += 1
-        let size = values.reduce(0) { $0 + ($1?.utf8.count ?? 0) }
         guard rowsKept < limits.maxRows, bytesKept + size <= limits.maxResultBytes else { return false }
         rowsKept += 1
         bytesKept += size
-        if previewRows.count < limits.previewRows { previewRows.append(values) }
-        try export?.write(values)
         return true
     }
 
@@ -66,11 +71,7 @@ public final class ResultCollector {
     func copiedRow(_ bytes: UnsafeRawBufferPointer) throws -> Bool {
         let line = CSVLine(bytes: bytes)
         guard let csv = export as? CSVWriter else { return try row(line.fields) }
-        totalRows += 1
-        let size = line.valueBytes
-        guard rowsKept < limits.maxRows, bytesKept + size <= limits.maxResultBytes else { return false }
-        rowsKept += 1
-        bytesKept += size
+        guard count(size: line.valueBytes) else { return false }
         if previewRows.count < limits.previewRows { previewRows.append(line.fields) }
         try csv.write(line: line)
         return true

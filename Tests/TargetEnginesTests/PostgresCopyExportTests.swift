@@ -1,4 +1,5 @@
 import Foundation
+import PostgresNIO
 import QueryGateCore
 import QueryGateTestSupport
 import TargetEngines
@@ -117,6 +118,28 @@ struct PostgresCopyExportTests {
             let (read, _) = try await Self.run(sql, throughCopy: false, on: target)
             guard case .failure = copied else { Issue.record("\(sql) did not fail"); return }
             #expect(Self.comparable(copied) == Self.comparable(read))
+        }
+    }
+
+    /// The target going away in the middle of a COPY: the run fails, promptly, and says why; it is never a success
+    /// with the rows that came before.
+    @Test(.timeLimit(.minutes(1)))
+    func aTargetThatGoesAwayMidCopyFailsTheRun() async throws {
+        try await TestDatabase.withTarget { target in
+            let running = Task { try await Self.run("SELECT g, pg_sleep(0.01) FROM generate_series(1, 3000) AS g", throughCopy: true, on: target) }
+            var terminated = false
+            for _ in 0..<200 where !terminated {
+                try await Task.sleep(for: .milliseconds(50))
+                terminated = try await target.client.query(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'COPY (%pg_sleep(0.01)%' AND pid <> pg_backend_pid()"
+                ).decode(Bool.self).reduce(false) { $0 || $1 }
+            }
+            #expect(terminated, "the COPY never showed in pg_stat_activity")
+            let started = ContinuousClock.now
+            let (result, _) = try await running.value
+            guard case .failure(let failure) = result else { Issue.record("a run whose server went away succeeded"); return }
+            #expect(!failure.message.isEmpty)
+            #expect(started.duration(to: .now) < .seconds(10))
         }
     }
 

@@ -25,7 +25,7 @@ extension PostgresEngine {
     /// without a data-modifying part: in a read-only transaction that fails either way, but with the row path's
     /// own words.
     static func isCopyableQuery(_ statement: SQLScript.Statement) -> Bool {
-        let words = SQLScript.words(in: statement.text)
+        let words = statement.tokens.compactMap(\.word)
         switch words.first {
         case "SELECT", "VALUES", "TABLE": return true
         case "WITH": return !words.contains { ["INSERT", "UPDATE", "DELETE", "MERGE"].contains($0) }
