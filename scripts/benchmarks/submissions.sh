@@ -53,7 +53,11 @@ print(urllib.parse.urlencode({"token": "unused", "team_id": "T0BENCH001", "team_
     "api_app_id": "A0BENCH001", "response_url": "https://hooks.slack.com/commands/T0BENCH001/1/x", "trigger_id": "1.2.3"}))')
 export SUBMISSION_TIMESTAMP SUBMISSION_SIGNATURE
 SUBMISSION_TIMESTAMP=$(date +%s)
-SUBMISSION_SIGNATURE=v0=$(printf 'v0:%s:%s' "$SUBMISSION_TIMESTAMP" "$SUBMISSION_BODY" | openssl dgst -sha256 -hmac "$secret" | awk '{print $NF}')
+# Slack's scheme: v0= and the hex HMAC-SHA256, keyed by the signing secret, of "v0:<timestamp>:<body>".
+SUBMISSION_SIGNATURE=$(SECRET="$secret" python3 -c '
+import hashlib, hmac, os
+base = "v0:%s:%s" % (os.environ["SUBMISSION_TIMESTAMP"], os.environ["SUBMISSION_BODY"])
+print("v0=" + hmac.new(os.environ["SECRET"].encode(), base.encode(), hashlib.sha256).hexdigest())')
 
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true' EXIT
