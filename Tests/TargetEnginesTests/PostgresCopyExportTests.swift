@@ -131,7 +131,7 @@ struct PostgresCopyExportTests {
             for _ in 0..<200 where !terminated {
                 try await Task.sleep(for: .milliseconds(50))
                 terminated = try await target.client.query(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'COPY (%pg_sleep(0.01)%' AND pid <> pg_backend_pid()"
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'COPY (%pg_sleep(0.01)%' AND pid <> pg_backend_pid()"
                 ).decode(Bool.self).reduce(false) { $0 || $1 }
             }
             #expect(terminated, "the COPY never showed in pg_stat_activity")
