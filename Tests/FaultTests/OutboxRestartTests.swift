@@ -25,7 +25,7 @@ struct OutboxRestartTests {
                 let slack = HeldSlack(HTTPSlackWebAPI(baseURL: fake.apiURL, token: FakeSlack.botToken, logger: AppHarness.quietLogger))
                 var settings = SlackOutboxWorker.Settings.fast
                 settings.lease = .seconds(6)
-                let worker = SlackOutboxWorker(store: cluster.store, slack: slack, settings: settings, logger: AppHarness.quietLogger)
+                let worker = SlackOutboxWorker(outbox: cluster.store, slack: slack, settings: settings, logger: AppHarness.quietLogger)
                 let group = ServiceGroup(configuration: .init(services: [.init(service: worker)], gracefulShutdownSignals: [],
                                                               logger: AppHarness.quietLogger))
                 let running = Task { try await group.run() }

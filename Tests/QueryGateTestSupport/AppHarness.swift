@@ -131,7 +131,7 @@ public struct AppHarness: Sendable {
 
     /// Delivers everything the outbox holds, as the worker would, until nothing is due.
     public func deliverOutbox(settings: SlackOutboxWorker.Settings = .fast) async throws {
-        let worker = SlackOutboxWorker(store: store, slack: slack, settings: settings, logger: Self.quietLogger)
+        let worker = SlackOutboxWorker(outbox: store, slack: slack, settings: settings, logger: Self.quietLogger)
         for _ in 0..<200 {
             try await worker.deliverDue()
             let counts = try await store.outboxCounts()

@@ -31,7 +31,7 @@ struct ApprovalLatencyBenchmark {
             outbox.pollInterval = .milliseconds(500)
             outbox.listens = outboxListens
             let executor = ExecutionTests.executor(slack, target)
-            let worker = SlackOutboxWorker(store: slack.store, slack: slack.slack, settings: outbox, logger: AppHarness.quietLogger)
+            let worker = SlackOutboxWorker(outbox: slack.store, slack: slack.slack, settings: outbox, logger: AppHarness.quietLogger)
             let group = ServiceGroup(configuration: .init(services: [.init(service: executor), .init(service: worker)],
                                                           gracefulShutdownSignals: [], logger: AppHarness.quietLogger))
             let running = Task { try await group.run() }

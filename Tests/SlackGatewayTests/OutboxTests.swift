@@ -96,8 +96,8 @@ struct OutboxTests {
             for index in 1...8 { _ = try await slack.submit("SELECT \(index)") }
             // The first gateway delivers a few, then stops in the middle of a call.
             await slack.fake.recorder.script("chat.postMessage", [.serverError])
-            let first = SlackOutboxWorker(store: slack.store, slack: CountingSlack(slack.slack, stopAfter: 3), settings: .fast,
-                                          logger: AppHarness.quietLogger)
+            let first = SlackOutboxWorker(outbox: slack.store, slack: CountingSlack(slack.slack, stopAfter: 3), settings: .fast,
+                                           logger: AppHarness.quietLogger)
             let running = Task { try await first.run() }
             // Wait until it has spent its calls and hangs in the next one, however slow the machine.
             for _ in 0..<600 where await Self.deliveredRequests(slack).count < 2 {

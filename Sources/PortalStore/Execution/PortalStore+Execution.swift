@@ -221,6 +221,12 @@ extension PortalStore {
         public let format: ExportFormat
         public let bytes: Int
         public let chunks: Int
+
+        public init(format: ExportFormat, bytes: Int, chunks: Int) {
+            self.format = format
+            self.bytes = bytes
+            self.chunks = chunks
+        }
     }
 
     /// The request's stored export files, JSON Lines before CSV (none when there is nothing to upload).

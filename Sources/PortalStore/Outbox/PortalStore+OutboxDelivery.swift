@@ -27,6 +27,21 @@ extension PortalStore {
         public let parentTS: String?
         public let payload: [String: String]
         public let attempts: Int
+
+        public init(
+            id: Int, type: NotificationType, requestID: Int?, recipient: String, channelID: String?, parentChannelID: String?,
+            parentTS: String?, payload: [String: String], attempts: Int
+        ) {
+            self.id = id
+            self.type = type
+            self.requestID = requestID
+            self.recipient = recipient
+            self.channelID = channelID
+            self.parentChannelID = parentChannelID
+            self.parentTS = parentTS
+            self.payload = payload
+            self.attempts = attempts
+        }
     }
 
     /// What became of one delivery attempt.

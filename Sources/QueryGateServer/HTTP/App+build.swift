@@ -79,7 +79,7 @@ public enum QueryGateApp {
             logger.notice("QUERYGATE_EXECUTOR_CONCURRENCY is 0: this process runs no requests; another replica must")
         }
         if configuration.slack.botToken != nil {
-            workers.append(SlackOutboxWorker(store: store, slack: webAPI, logger: logger))
+            workers.append(SlackOutboxWorker(outbox: store, slack: webAPI, logger: logger))
         } else {
             logger.notice("SLACK_BOT_TOKEN is not set: Slack messages are queued in the portal database, not sent")
         }

@@ -11,7 +11,7 @@ extension SlackOutboxWorker {
         var request: RequestDetails? = nil
         if let requestID = message.requestID {
             do {
-                request = try await store.requestDetails(id: requestID)
+                request = try await outbox.requestDetails(id: requestID)
             } catch {
                 return .retry(after: backoff(message.attempts), error: "could not load request \(requestID): \(error)")
             }
@@ -86,9 +86,9 @@ extension SlackOutboxWorker {
 
     /// The Home tab of the Slack user `slackUserID` as it stands now; a stranger's says how to get access.
     private func homeTab(of slackUserID: String, notice: String?) async throws -> JSONValue {
-        let found = try await store.user(slackUserID: slackUserID)
+        let found = try await outbox.user(slackUserID: slackUserID)
         guard let user = found, user.isActive else { return HomeTab.noAccess(isDeactivated: found != nil) }
-        let (decisions, recent) = try await store.homeTab(for: user)
+        let (decisions, recent) = try await outbox.homeTab(for: user)
         let contents = HomeTab.Contents(user: user, decisions: Array(decisions.prefix(HomeTab.maximumDecisions)),
                                         decisionsInAll: decisions.count, recent: recent)
         return HomeTab.view(contents, notice: notice)
@@ -108,7 +108,7 @@ extension SlackOutboxWorker {
         guard let channel = message.parentChannelID, let ts = message.parentTS else { return .failed(error: "the approval message has no ts") }
         let files: [PortalStore.StoredExport]
         do {
-            files = try await store.exports(of: request.id)
+            files = try await outbox.exports(of: request.id)
         } catch {
             return .retry(after: backoff(message.attempts), error: "could not read the export: \(error)")
         }
@@ -128,7 +128,7 @@ extension SlackOutboxWorker {
                 logger.warning("Slack reserved no upload", metadata: ["method": "\(SlackMethod.getUploadURLExternal.rawValue)"])
                 return .retry(after: backoff(message.attempts), error: "files.getUploadURLExternal answered ok without an upload_url or a file_id")
             }
-            let reader = ChunkReader(store: store, requestID: request.id, format: file.format, chunks: file.chunks)
+            let reader = ChunkReader(outbox: outbox, requestID: request.id, format: file.format, chunks: file.chunks)
             if case .failure(let failure) = await slack.uploadFile(to: url, length: file.bytes, next: { try await reader.next() }) {
                 return result(of: failure, attempts: message.attempts, method: "upload")
             }
@@ -144,7 +144,7 @@ extension SlackOutboxWorker {
             return result(of: failure, attempts: message.attempts, method: SlackMethod.completeUploadExternal.rawValue)
         }
         do {
-            try await store.deleteExport(of: request.id)
+            try await outbox.deleteExport(of: request.id)
         } catch {
             logger.warning("could not delete an uploaded export", metadata: ["request": "\(request.id)", "error": "\(error)"])
         }
@@ -177,14 +177,14 @@ extension SlackOutboxWorker {
 
 /// Hands out the chunks of a stored export one at a time, in order.
 private actor ChunkReader {
-    let store: PortalStore
+    let outbox: any NotificationOutbox
     let requestID: Int
     let format: ExportFormat
     let chunks: Int
     var sequence = 0
 
-    init(store: PortalStore, requestID: Int, format: ExportFormat, chunks: Int) {
-        self.store = store
+    init(outbox: any NotificationOutbox, requestID: Int, format: ExportFormat, chunks: Int) {
+        self.outbox = outbox
         self.requestID = requestID
         self.format = format
         self.chunks = chunks
@@ -193,6 +193,6 @@ private actor ChunkReader {
     func next() async throws -> ByteBuffer? {
         guard sequence < chunks else { return nil }
         defer { sequence += 1 }
-        return try await store.exportChunk(of: requestID, format: format, sequence: sequence)
+        return try await outbox.exportChunk(of: requestID, format: format, sequence: sequence)
     }
 }

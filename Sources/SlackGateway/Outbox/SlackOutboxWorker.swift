@@ -5,10 +5,12 @@ import PortalStore
 import QueryGateCore
 import ServiceLifecycle
 
-/// Delivers the Slack outbox: claims due notifications one at a time (`PortalStore.claimNextNotification`), renders
-/// each from its request's current state, calls the Web API with no portal transaction open, and records the outcome.
+/// Delivers the Slack outbox: claims due notifications one at a time (`NotificationOutbox.claimNextNotification`),
+/// renders each from its request's current state, calls the Web API with no portal transaction open, and records the
+/// outcome. The outbox is the portal database (`PortalStore`) in production, and may be its in-memory twin in tests.
 ///
-/// - A queued notification wakes the worker at once (LISTEN on `PortalStore.outboxChannel`); it also polls.
+/// - A queued notification wakes the worker at once (the outbox's wake-ups: LISTEN on `PortalStore.outboxChannel`);
+///   it also polls.
 /// - 5xx and network errors retry with exponential backoff; after `maxAttempts` the row is marked failed.
 /// - HTTP 429 pauses this worker for `Retry-After` and retries without counting an attempt.
 /// - Errors that will never succeed (channel_not_found, not_in_channel, invalid_auth…) are recorded as failed and
@@ -39,14 +41,14 @@ public struct SlackOutboxWorker: Service {
         public init() {}
     }
 
-    let store: PortalStore
+    let outbox: any NotificationOutbox
     let slack: any SlackWebAPI
     let settings: Settings
     let logger: Logger
     private let wake = WakeSignal()
 
-    public init(store: PortalStore, slack: any SlackWebAPI, settings: Settings = Settings(), logger: Logger) {
-        self.store = store
+    public init(outbox: any NotificationOutbox, slack: any SlackWebAPI, settings: Settings = Settings(), logger: Logger) {
+        self.outbox = outbox
         self.slack = slack
         self.settings = settings
         self.logger = logger
@@ -57,8 +59,11 @@ public struct SlackOutboxWorker: Service {
     public func run() async throws {
         await withDiscardingTaskGroup { group in
             if settings.listens {
-                group.addTask { [store, wake, settings] in
-                    await cancelWhenGracefulShutdown { await store.listen(on: PortalStore.outboxChannel, wake: wake, retryDelay: settings.pollInterval) }
+                group.addTask { [outbox, wake, settings] in
+                    // The WakeSignal keeps a wake-up that comes while the loop is busy; the stream only carries it here.
+                    await cancelWhenGracefulShutdown {
+                        for await _ in outbox.outboxWakeUps(retryDelay: settings.pollInterval) { await wake.signal() }
+                    }
                 }
             }
             group.addTask { await deliveryLoop() }
@@ -87,11 +92,11 @@ public struct SlackOutboxWorker: Service {
     @discardableResult
     public func deliverDue() async throws -> Duration {
         while !stopping {
-            let claimed = try await withDeadline(settings.portalDeadline, "claiming a notification") { [store, settings] in
-                try await store.claimNextNotification(workerID: settings.workerID, lease: settings.lease)
+            let claimed = try await withDeadline(settings.portalDeadline, "claiming a notification") { [outbox, settings] in
+                try await outbox.claimNextNotification(workerID: settings.workerID, lease: settings.lease)
             }
             guard let message = claimed else { return settings.pollInterval }
-            // Every line about this delivery, the store's included, names its request.
+            // Every line about this delivery, the outbox's included, names its request.
             let result = await RequestLogContext.$requestID.withValue(message.requestID) { await deliverHoldingClaim(message) }
             try await RequestLogContext.$requestID.withValue(message.requestID) { try await record(result, of: message) }
             if case .rateLimited(let pause) = result {
@@ -111,8 +116,8 @@ public struct SlackOutboxWorker: Service {
         while true {
             attempt += 1
             do {
-                return try await withoutCancellation(settings.portalDeadline, "recording a delivery") { [store, settings] in
-                    try await store.recordDelivery(result, of: message, workerID: settings.workerID, maxAttempts: settings.maxAttempts)
+                return try await withoutCancellation(settings.portalDeadline, "recording a delivery") { [outbox, settings] in
+                    try await outbox.recordDelivery(result, of: message, workerID: settings.workerID, maxAttempts: settings.maxAttempts)
                 }
             } catch {
                 guard started.duration(to: .now) < settings.lease * 2 / 3 else { throw error }
@@ -125,13 +130,13 @@ public struct SlackOutboxWorker: Service {
 
     /// Delivers `message` within `deliveryDeadline`, renewing the claim meanwhile.
     private func deliverHoldingClaim(_ message: PortalStore.OutboxMessage) async -> PortalStore.DeliveryResult {
-        let renewal = Task { [store, settings, logger] in
+        let renewal = Task { [outbox, settings, logger] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: settings.lease / 3)
                 if Task.isCancelled { return }
                 do {
                     let held = try await withDeadline(settings.portalDeadline, "renewing a notification's lease") {
-                        try await store.renewNotificationLease(id: message.id, workerID: settings.workerID, lease: settings.lease)
+                        try await outbox.renewNotificationLease(id: message.id, workerID: settings.workerID, lease: settings.lease)
                     }
                     if !held { logger.warning("lost the claim on a notification mid-call", metadata: ["notification": "\(message.id)"]) }
                 } catch {
