@@ -238,6 +238,12 @@ let package = Package(
             ],
             swiftSettings: testSwiftSettings
         ),
+        // The executor's own rules on a queue in memory, and the queue's contract on PostgreSQL and in memory.
+        .testTarget(
+            name: "RequestExecutionTests",
+            dependencies: ["RequestExecution", "PortalStore", "TargetEngines", "QueryGateTestSupport"],
+            swiftSettings: testSwiftSettings
+        ),
         .testTarget(
             name: "PortalAPITests",
             dependencies: [

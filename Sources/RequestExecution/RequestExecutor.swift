@@ -40,19 +40,19 @@ public struct RequestExecutor: Service {
         public init() {}
     }
 
-    let store: PortalStore
+    let queue: any ExecutionQueue
     let engines: TargetEngineRegistry
     let settings: Settings
     let logger: Logger
     private let wake = WakeSignal()
 
     /// The executor of QueryGate's two engines.
-    public init(store: PortalStore, postgres: PostgresEngine, mongo: MongoEngine, settings: Settings, logger: Logger) {
-        self.init(store: store, engines: TargetEngineRegistry([postgres, mongo]), settings: settings, logger: logger)
+    public init(queue: any ExecutionQueue, postgres: PostgresEngine, mongo: MongoEngine, settings: Settings, logger: Logger) {
+        self.init(queue: queue, engines: TargetEngineRegistry([postgres, mongo]), settings: settings, logger: logger)
     }
 
-    public init(store: PortalStore, engines: TargetEngineRegistry, settings: Settings, logger: Logger) {
-        self.store = store
+    public init(queue: any ExecutionQueue, engines: TargetEngineRegistry, settings: Settings, logger: Logger) {
+        self.queue = queue
         self.engines = engines
         self.settings = settings
         self.logger = logger
@@ -60,8 +60,10 @@ public struct RequestExecutor: Service {
 
     public func run() async throws {
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { [store, wake, settings] in
-                await cancelWhenGracefulShutdown { await store.listen(on: PortalStore.executorChannel, wake: wake, retryDelay: settings.pollInterval) }
+            group.addTask { [queue, wake, settings] in
+                await cancelWhenGracefulShutdown {
+                    for await _ in queue.approvals(retryDelay: settings.pollInterval) { await wake.signal() }
+                }
             }
             group.addTask { await sweepInterruptedRequests() }
             for _ in 0..<max(1, settings.concurrency) {
@@ -75,8 +77,8 @@ public struct RequestExecutor: Service {
     /// tests and tools.
     @discardableResult
     public func runNext() async throws -> Int? {
-        let claimed = try await withDeadline(settings.portalDeadline, "claiming a request") { [store, settings] in
-            try await store.claimApproved(executorID: settings.executorID, lease: settings.lease)
+        let claimed = try await withDeadline(settings.portalDeadline, "claiming a request") { [queue, settings] in
+            try await queue.claimApproved(executorID: settings.executorID, lease: settings.lease)
         }
         guard let claimed else { return nil }
         await RequestLogContext.$requestID.withValue(claimed.id) { await execute(claimed) }
@@ -105,8 +107,8 @@ public struct RequestExecutor: Service {
     private func sweepInterruptedRequests() async {
         while !stopping {
             do {
-                let interrupted = try await withDeadline(settings.portalDeadline, "sweeping interrupted requests") { [store] in
-                    try await store.failInterruptedRequests()
+                let interrupted = try await withDeadline(settings.portalDeadline, "sweeping interrupted requests") { [queue] in
+                    try await queue.failInterruptedRequests()
                 }
                 if !interrupted.isEmpty {
                     logger.error("requests interrupted: their worker stopped while running them; not re-run", metadata: ["requests": "\(interrupted)"])
@@ -178,8 +180,8 @@ public struct RequestExecutor: Service {
             try? await Task.sleep(for: pause)
             if Task.isCancelled { break }
             do {
-                let held = try await withDeadline(settings.lease / 3, "renewing a lease") { [store, settings] in
-                    try await store.renewLease(requestID: id, executorID: settings.executorID, lease: settings.lease)
+                let held = try await withDeadline(settings.lease / 3, "renewing a lease") { [queue, settings] in
+                    try await queue.renewLease(requestID: id, executorID: settings.executorID, lease: settings.lease)
                 }
                 guard held else {
                     logger.error("the request's lease is gone: another executor declared it interrupted")
@@ -203,8 +205,8 @@ public struct RequestExecutor: Service {
             try? await Task.sleep(for: settings.progressInterval)
             if Task.isCancelled { break }
             do {
-                _ = try await withDeadline(settings.portalDeadline, "queueing a progress update") { [store] in
-                    try await store.enqueueProgressUpdate(requestID: id)
+                _ = try await withDeadline(settings.portalDeadline, "queueing a progress update") { [queue] in
+                    try await queue.enqueueProgressUpdate(requestID: id)
                 }
             } catch {
                 logger.warning("could not queue a progress update", metadata: ["error": "\(PortalStore.errorDescription(error))"])
@@ -229,8 +231,8 @@ public struct RequestExecutor: Service {
         for attempt in 1...5 {
             do {
                 // A shutdown that begins now must not drop the outcome of a run that happened.
-                let held = try await withoutCancellation(settings.portalDeadline, "recording an outcome") { [store, settings] in
-                    try await store.recordOutcome(requestID: id, executorID: settings.executorID, outcome: outcome, exports: exports)
+                let held = try await withoutCancellation(settings.portalDeadline, "recording an outcome") { [queue, settings] in
+                    try await queue.recordOutcome(requestID: id, executorID: settings.executorID, outcome: outcome, exports: exports)
                 }
                 if held {
                     logger.info("request finished", metadata: ["outcome": "\(outcome.label)"])

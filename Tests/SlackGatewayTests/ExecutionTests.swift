@@ -45,7 +45,7 @@ struct ExecutionTests {
             "PG_INSTANCE_1_HOST": target.server.host, "PG_INSTANCE_1_PORT": String(target.server.port),
             "PG_INSTANCE_1_USER": target.server.user, "PG_INSTANCE_1_PASSWORD": target.server.password,
         ]
-        return RequestExecutor(store: slack.store, postgres: PostgresEngine(threadPool: threadPool, limits: limits, logger: AppHarness.quietLogger),
+        return RequestExecutor(queue: slack.store, postgres: PostgresEngine(threadPool: threadPool, limits: limits, logger: AppHarness.quietLogger),
                                mongo: MongoEngine(threadPool: threadPool, limits: limits, logger: AppHarness.quietLogger),
                                settings: settings, logger: AppHarness.quietLogger)
     }
@@ -349,7 +349,7 @@ struct ExecutionTests {
                 "PG_INSTANCE_1_HOST": target.server.host, "PG_INSTANCE_1_PORT": String(target.server.port),
                 "PG_INSTANCE_1_USER": target.server.user, "PG_INSTANCE_1_PASSWORD": target.server.password,
             ]
-            let executor = RequestExecutor(store: slack.store, postgres: PostgresEngine(threadPool: Self.threadPool, limits: ExecutionLimits(),
+            let executor = RequestExecutor(queue: slack.store, postgres: PostgresEngine(threadPool: Self.threadPool, limits: ExecutionLimits(),
                                                                                          logger: AppHarness.quietLogger),
                                            mongo: MongoEngine(threadPool: Self.threadPool, limits: ExecutionLimits(), logger: AppHarness.quietLogger),
                                            settings: settings, logger: AppHarness.quietLogger)

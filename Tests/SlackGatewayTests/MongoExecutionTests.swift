@@ -47,7 +47,7 @@ import Testing
         var settings = RequestExecutor.Settings()
         settings.credentials = credentials
         return RequestExecutor(
-            store: slack.store, postgres: PostgresEngine(threadPool: threadPool, limits: ExecutionLimits(), logger: AppHarness.quietLogger),
+            queue: slack.store, postgres: PostgresEngine(threadPool: threadPool, limits: ExecutionLimits(), logger: AppHarness.quietLogger),
             mongo: engine, settings: settings, logger: AppHarness.quietLogger)
     }
 

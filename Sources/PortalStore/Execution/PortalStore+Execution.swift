@@ -16,6 +16,16 @@ extension PortalStore {
         public let databaseType: DatabaseType
         /// The instance's credentials reference, or why it is unusable (the request then fails with that reason).
         public let credentials: Result<InstanceCredentials, ExecutionFailure>
+
+        public init(id: Int, submissionType: SubmissionType, queryText: String, databaseName: String, databaseType: DatabaseType,
+                    credentials: Result<InstanceCredentials, ExecutionFailure>) {
+            self.id = id
+            self.submissionType = submissionType
+            self.queryText = queryText
+            self.databaseName = databaseName
+            self.databaseType = databaseType
+            self.credentials = credentials
+        }
     }
 
     /// The channel LISTEN/NOTIFY wakes executors on when a request is approved.

@@ -122,7 +122,7 @@ public enum QueryGateApp {
         settings.spoolDirectory = configuration.dataDirectory.appendingPathComponent("exports", isDirectory: true)
         try? FileManager.default.createDirectory(at: settings.spoolDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         return RequestExecutor(
-            store: store, postgres: PostgresEngine(threadPool: threadPool, limits: configuration.execution.limits, logger: logger),
+            queue: store, postgres: PostgresEngine(threadPool: threadPool, limits: configuration.execution.limits, logger: logger),
             mongo: MongoEngine(threadPool: threadPool, limits: configuration.execution.limits, logger: logger),
             settings: settings, logger: logger)
     }
