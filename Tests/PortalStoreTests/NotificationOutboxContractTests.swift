@@ -148,11 +148,11 @@ struct NotificationOutboxContractTests {
     func renewal(_ store: Store) async throws {
         try await Self.withDoor(store) { door in
             let id = try await door.ephemeral("one")
-            _ = try #require(try await door.claim("worker-a", lease: .milliseconds(1500)))
-            try await Task.sleep(for: .milliseconds(900))
-            #expect(try await door.outbox.renewNotificationLease(id: id, workerID: "worker-a", lease: .milliseconds(1500)) == true)
+            _ = try #require(try await door.claim("worker-a", lease: .seconds(3)))
+            try await Task.sleep(for: .milliseconds(1800))
+            #expect(try await door.outbox.renewNotificationLease(id: id, workerID: "worker-a", lease: .seconds(3)) == true)
             // Past the first lease, within the renewed one.
-            try await Task.sleep(for: .milliseconds(900))
+            try await Task.sleep(for: .milliseconds(1800))
             #expect(try await door.claim("worker-b") == nil)
             #expect(try await door.row(id)?.claimedBy == "worker-a")
         }
@@ -177,10 +177,10 @@ struct NotificationOutboxContractTests {
     func retry(_ store: Store) async throws {
         try await Self.withDoor(store) { door in
             let id = try await door.ephemeral("one")
-            try await door.record(.retry(after: .milliseconds(600), error: "503"), of: try #require(try await door.claim("w")), by: "w", maxAttempts: 3)
+            try await door.record(.retry(after: .seconds(3), error: "503"), of: try #require(try await door.claim("w")), by: "w", maxAttempts: 3)
             #expect(try await door.row(id) == Row(status: "pending", attempts: 1, lastError: "503", channelID: "C0PAYMENTS"))
             #expect(try await door.claim("w") == nil)
-            try await Task.sleep(for: .milliseconds(900))
+            try await Task.sleep(for: .milliseconds(3300))
 
             let second = try #require(try await door.claim("w"))
             #expect(second.attempts == 1)
@@ -199,10 +199,10 @@ struct NotificationOutboxContractTests {
     func rateLimited(_ store: Store) async throws {
         try await Self.withDoor(store) { door in
             let id = try await door.ephemeral("one")
-            try await door.record(.rateLimited(after: .milliseconds(600)), of: try #require(try await door.claim("w")), by: "w", maxAttempts: 1)
+            try await door.record(.rateLimited(after: .seconds(3)), of: try #require(try await door.claim("w")), by: "w", maxAttempts: 1)
             #expect(try await door.row(id) == Row(status: "pending", attempts: 0, lastError: "rate limited", channelID: "C0PAYMENTS"))
             #expect(try await door.claim("w") == nil)
-            try await Task.sleep(for: .milliseconds(900))
+            try await Task.sleep(for: .milliseconds(3300))
             let again = try #require(try await door.claim("w"))
             #expect(again.attempts == 0)
             // With one attempt allowed, the first retry is the last.
