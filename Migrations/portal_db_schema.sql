@@ -1,4 +1,4 @@
--- The consolidated portal schema for fresh installs: 001 to 014 in one file, as the seed describes.
+-- The consolidated portal schema for fresh installs: 001 to 015 in one file, as the seed describes.
 --
 --     psql -v ON_ERROR_STOP=1 -d portal_db -f Migrations/portal_db_schema.sql
 --
@@ -282,7 +282,8 @@ CREATE TABLE IF NOT EXISTS query_result_exports (
     CONSTRAINT query_result_exports_pkey PRIMARY KEY (request_id, format, seq)
 );
 
--- From 013: a submission in one round trip (see that migration for why each part is there).
+-- From 013: a submission in one round trip (see that migration for why each part is there), without NOTIFY since
+-- 015 (see that one for why).
 -- The people whose Home tab shows `p_request_id` and who have opened theirs: its requester, its pod's managers,
 -- the admins. One queued, unclaimed row per person is enough (the tab renders from the state when delivered).
 CREATE OR REPLACE FUNCTION querygate_refresh_home_tabs(p_request_id BIGINT) RETURNS INTEGER
@@ -299,7 +300,6 @@ BEGIN
           SELECT 1 FROM slack_notifications n
           WHERE n.notification_type = 'home_tab' AND n.recipient = u.slack_user_id AND n.status = 'pending' AND n.claimed_by IS NULL);
     GET DIAGNOSTICS v_queued = ROW_COUNT;
-    IF v_queued > 0 THEN PERFORM pg_notify('querygate_outbox', ''); END IF;
     RETURN v_queued;
 END
 $$;
@@ -351,7 +351,6 @@ BEGIN
             jsonb_build_object('target', p_instance || '/' || p_database, 'type', p_submission_type));
     INSERT INTO slack_notifications (request_id, notification_type, recipient, payload)
     VALUES (request_id, 'approval_request', channel, '{}'::jsonb);
-    PERFORM pg_notify('querygate_outbox', '');
     PERFORM querygate_refresh_home_tabs(request_id);
 
     SELECT coalesce(jsonb_agg(jsonb_build_object('name', u.name, 'email', u.email, 'slack_user_id', u.slack_user_id) ORDER BY u.name), '[]')
@@ -373,11 +372,15 @@ LANGUAGE plpgsql AS $$
 DECLARE
     v_parent BIGINT;
     v_channel TEXT;
+    v_tabs INTEGER;
 BEGIN
-    PERFORM querygate_refresh_home_tabs(p_request_id);
+    v_tabs := querygate_refresh_home_tabs(p_request_id);
     SELECT id, recipient INTO v_parent, v_channel FROM slack_notifications
     WHERE request_id = p_request_id AND notification_type = 'approval_request' ORDER BY id LIMIT 1;
-    IF NOT FOUND THEN RETURN; END IF;
+    IF NOT FOUND THEN
+        IF v_tabs > 0 THEN PERFORM pg_notify('querygate_outbox', ''); END IF;
+        RETURN;
+    END IF;
     INSERT INTO slack_notifications (request_id, notification_type, recipient, parent_id, payload)
     VALUES (p_request_id, 'approval_update', v_channel, v_parent, '{}'::jsonb);
     PERFORM pg_notify('querygate_outbox', '');

@@ -9,6 +9,8 @@ import QueryGateCore
 public struct PortalStore: Sendable {
     public let client: PostgresClient
     public let logger: Logger
+    /// Rung by what queues outbox rows without NOTIFY (the submission), heard by this store's outbox wake-ups.
+    let localOutboxWakeUps = LocalWakeUps()
 
     public init(client: PostgresClient, logger: Logger) {
         self.client = client

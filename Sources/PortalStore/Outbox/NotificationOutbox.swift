@@ -34,8 +34,19 @@ public protocol NotificationOutbox: Sendable {
 }
 
 extension PortalStore: NotificationOutbox {
-    /// LISTEN on `outboxChannel`, as a stream.
+    /// LISTEN on `outboxChannel`, and the rows this process queued without NOTIFY (`submit`), as one stream.
     public func outboxWakeUps(retryDelay: Duration) -> AsyncStream<Void> {
-        wakeUps(on: Self.outboxChannel, retryDelay: retryDelay)
+        let listened = wakeUps(on: Self.outboxChannel, retryDelay: retryDelay)
+        let local = localOutboxWakeUps.stream()
+        let (merged, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let forwarding = Task {
+            await withDiscardingTaskGroup { group in
+                group.addTask { for await _ in listened { continuation.yield() } }
+                group.addTask { for await _ in local { continuation.yield() } }
+            }
+            continuation.finish()
+        }
+        continuation.onTermination = { _ in forwarding.cancel() }
+        return merged
     }
 }

@@ -24,7 +24,6 @@ extension PortalStore {
         try await connection.query("SELECT pg_notify(\(Self.outboxChannel), '')", logger: logger)
     }
 
-    /// Queues a `chat.update` of the request's approval message (which waits for that message's ts).
     /// Queues a `chat.update` of the request's approval message (which waits for that message's ts) and the Home
     /// tabs' refreshes. Every change of a request's state comes through here; the rule is in the portal database
     /// (`querygate_enqueue_approval_update`, migration 014), which the one-statement decision calls too.

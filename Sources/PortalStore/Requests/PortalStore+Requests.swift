@@ -17,7 +17,7 @@ extension PortalStore {
     }
 
     /// Records a request and queues its approval message, with its audit row, in one round trip: the text's
-    /// validity and risk for each engine are decided here, the rest by `querygate_submit` (migration 013), one
+    /// validity and risk for each engine are decided here, the rest by `querygate_submit` (migrations 013, 015), one
     /// statement that is its own transaction and commits within the caller's deadline or not at all.
     ///
     /// - Throws: `ValidationError` for an unknown, disabled or vanished target, a text its engine refuses, or a
@@ -55,6 +55,8 @@ extension PortalStore {
             guard let id, let podName, let channel, let approvalsRequired, let approvers else {
                 throw UnexpectedPortalState("querygate_submit said submitted without the request")
             }
+            // Its outbox rows were queued without NOTIFY (migration 015): this process's outbox worker sends them.
+            localOutboxWakeUps.ring()
             let people = try JSONDecoder().decode([PersonRow].self, from: Data(approvers.utf8)).map(\.person)
             return Submitted(id: id, target: target.description, podName: podName, channelID: channel, approvers: people,
                              approvalsRequired: approvalsRequired)
