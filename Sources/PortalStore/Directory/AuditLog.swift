@@ -69,6 +69,19 @@ public struct AuditRecord: Sendable, Equatable {
     public let entityID: String?
     public let detailsJSON: String
     public let createdAt: Date
+
+    /// For a twin's rows; the store reads its own from `audit_logs`.
+    public init(id: Int, actorLabel: String, source: String, action: String, entityType: String, entityID: String?, detailsJSON: String,
+                createdAt: Date) {
+        self.id = id
+        self.actorLabel = actorLabel
+        self.source = source
+        self.action = action
+        self.entityType = entityType
+        self.entityID = entityID
+        self.detailsJSON = detailsJSON
+        self.createdAt = createdAt
+    }
 }
 
 extension JSONEncoder {
