@@ -12,6 +12,8 @@ public struct PortalAPI: Sendable {
     let store: PortalStore
     /// Sign-in, rotation, sign-out and authentication; the store itself unless a test gives a twin.
     let sessions: any SessionStore
+    /// Instances, target search, the audit log, syncs and the blacklist; the store itself unless a test gives a twin.
+    let directory: any Directory
     let tokens: TokenService
     let hasher: PasswordHasher
     let logger: Logger
@@ -20,10 +22,12 @@ public struct PortalAPI: Sendable {
     /// The time the portal database gets per call.
     let deadline: PortalDeadline.Budget
 
-    public init(store: PortalStore, sessions: (any SessionStore)? = nil, tokens: TokenService, hasher: PasswordHasher,
+    public init(store: PortalStore, sessions: (any SessionStore)? = nil, directory: (any Directory)? = nil,
+                tokens: TokenService, hasher: PasswordHasher,
                 deadline: PortalDeadline.Budget = .api, logger: Logger) {
         self.store = store
         self.sessions = sessions ?? store
+        self.directory = directory ?? store
         self.tokens = tokens
         self.hasher = hasher
         self.deadline = deadline

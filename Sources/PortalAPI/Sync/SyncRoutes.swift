@@ -22,7 +22,7 @@ struct SyncRoutes: Sendable {
             APIRoute(.post, "instances/:name/sync", access: .admins) { _, context in
                 let admin = try context.caller.user
                 let instance = try await existingInstance(context)
-                switch try await api.store.requestSync(of: instance, trigger: .api, by: PortalAPI.actor(admin)) {
+                switch try await api.directory.requestSync(of: instance, trigger: .api, by: PortalAPI.actor(admin), replyTo: nil) {
                 case .queued(let queued):
                     return try context.json(["sync": SyncView(queued)], status: .accepted,
                                             headers: [.location: "/api/v1/instances/\(instance)/syncs"])
@@ -35,13 +35,13 @@ struct SyncRoutes: Sendable {
                 let query = try QueryParameters(request, allowed: ["limit"])
                 let limit = try query.integer("limit") ?? 20
                 guard (1...100).contains(limit) else { throw ValidationError(field: "limit", "limit must be from 1 to 100") }
-                let history = try await api.store.syncHistory(instance: instance, limit: limit)
+                let history = try await api.directory.syncHistory(instance: instance, limit: limit)
                 return try context.json(["syncs": history.map(SyncView.init)])
             },
             APIRoute(.get, "blacklist", access: .admins) { request, context in
                 let query = try QueryParameters(request, allowed: ["instance"])
                 let instance = try query.string("instance").map { text throws(ValidationError) in try InstanceName(text) }
-                let patterns = try await api.store.listBlacklist(instance: instance)
+                let patterns = try await api.directory.listBlacklist(instance: instance)
                 return try context.json(["patterns": patterns.map(BlacklistPatternView.init)])
             },
             APIRoute(.post, "blacklist", access: .admins) { request, context in
@@ -50,13 +50,13 @@ struct SyncRoutes: Sendable {
                 let new = try NewBlacklistPattern(
                     pattern: body.pattern, kind: try body.kind.map { text throws(ValidationError) in try BlacklistKind(parsing: text) } ?? .exact,
                     instance: try body.instance.map { text throws(ValidationError) in try InstanceName(text) }, reason: body.reason)
-                let added = try await api.store.addBlacklistPattern(new, by: PortalAPI.actor(admin))
+                let added = try await api.directory.addBlacklistPattern(new, by: PortalAPI.actor(admin))
                 return try context.json(BlacklistPatternView(added), status: .created)
             },
             APIRoute(.delete, "blacklist/:id", access: .admins) { _, context in
                 let admin = try context.caller.user
                 guard let id = context.parameters.get("id").flatMap(RequestNumber.parse),
-                      try await api.store.removeBlacklistPattern(id: id, by: PortalAPI.actor(admin))
+                      try await api.directory.removeBlacklistPattern(id: id, by: PortalAPI.actor(admin))
                 else { throw APIError.notFound }
                 return Response(status: .noContent)
             },
@@ -66,7 +66,7 @@ struct SyncRoutes: Sendable {
     /// The instance the path names; 404 when there is none.
     private func existingInstance(_ context: PortalRequestContext) async throws -> InstanceName {
         guard let text = context.parameters.get("name"), let name = try? InstanceName(text),
-              try await !api.store.listInstances(named: name.rawValue).isEmpty
+              try await !api.directory.listInstances(named: name.rawValue).isEmpty
         else { throw APIError.notFound }
         return name
     }
