@@ -29,6 +29,8 @@ struct DirectoryContractTests {
         let deactivateDatabase: @Sendable (InstanceName, DatabaseName) async throws -> Void
         /// A sync of pg-main from the CLI that lists only customer_db: it succeeds and changes nothing.
         let syncPGMainFromCLI: @Sendable () async throws -> Void
+        /// A scheduled sync a worker has claimed for `lease` and is running.
+        let beginScheduledSync: @Sendable (InstanceName, _ worker: String, _ lease: Duration) async throws -> Void
 
         func signIn(_ email: String) async throws -> String {
             let response = try await call(.post, "/api/v1/auth/login", nil, ["email": .string(email), "password": .string(AppHarness.password)])
@@ -67,6 +69,10 @@ struct DirectoryContractTests {
                         let outcome = try await store.syncInstance(named: InstanceName("pg-main"), trigger: .cli, by: cli, worker: "contract",
                                                                    lease: .seconds(60)) { _ in ["customer_db"] }
                         #expect(outcome == .succeeded(SyncCounts(found: 1, added: 0, reactivated: 0, markedMissing: 0, skipped: 0)))
+                    },
+                    beginScheduledSync: { instance, worker, lease in
+                        let start = try await store.beginSync(of: instance, trigger: .schedule, by: .system, worker: worker, lease: lease)
+                        guard case .claimed = start else { throw HarnessError("the scheduled sync of \(instance) did not start: \(start)") }
                     }))
             }
         case .memory:
@@ -111,6 +117,9 @@ struct DirectoryContractTests {
                 syncPGMainFromCLI: {
                     try await directory.recordFinishedSync(of: InstanceName("pg-main"), trigger: .cli, by: cli,
                                                            counts: SyncCounts(found: 1, added: 0, reactivated: 0, markedMissing: 0, skipped: 0))
+                },
+                beginScheduledSync: { instance, worker, lease in
+                    try await directory.recordRunningSync(of: instance, trigger: .schedule, by: .system, worker: worker, lease: lease)
                 }))
         }
     }
@@ -215,6 +224,36 @@ struct DirectoryContractTests {
             #expect(try await door.call(.get, "/api/v1/instances/nope/syncs", ada, nil).status == .notFound)
             #expect(try await door.call(.post, "/api/v1/instances/pg-main/sync", dev, nil).status == .forbidden)
             #expect(try await door.call(.get, "/api/v1/instances/pg-main/syncs", dev, nil).status == .forbidden)
+        }
+    }
+
+    @Test("A running sync holds its instance while its lease does; one whose worker stopped is closed as failed", arguments: Store.allCases)
+    func abandonedSyncs(_ store: Store) async throws {
+        try await Self.withDoor(store) { door in
+            let ada = try await door.signIn(Emails.ada)
+            let pgTwo = NewInstance(name: try InstanceName("pg-two"), type: .postgresql,
+                                    credentials: .environmentPrefix(try EnvironmentVariableName("PG_TWO", field: "x")), description: nil)
+            try await door.addInstance(pgTwo)
+            try await door.beginScheduledSync(InstanceName("pg-main"), "replica-gone", .milliseconds(1))
+            try await door.beginScheduledSync(pgTwo.name, "replica-busy", .seconds(60))
+            try await Task.sleep(for: .milliseconds(50))
+
+            let busy = try await door.call(.post, "/api/v1/instances/pg-two/sync", ada, nil)
+            #expect(busy.status == .conflict && busy.errorCode == "sync_in_progress")
+            let message = busy.json?["error"]?["message"]?.stringValue ?? ""
+            #expect(message.contains("a sync of pg-two asked for by system (schedule)") && message.hasSuffix("is running"), "\(message)")
+
+            #expect(try await door.call(.post, "/api/v1/instances/pg-main/sync", ada, nil).status == .accepted)
+            let history = try await door.call(.get, "/api/v1/instances/pg-main/syncs", ada, nil).json?["syncs"]?.arrayValue ?? []
+            #expect(history.compactMap { $0["status"]?.stringValue } == ["queued", "failed"])
+            #expect(history.last?["error"]?.stringValue
+                    == "interrupted: the QueryGate process running it (replica-gone) stopped before it finished; nothing was changed")
+            #expect(history.last?["trigger"]?.stringValue == "schedule" && history.last?["finished_at"]?.stringValue != nil)
+            #expect(history.last?["counts"] == nil)
+
+            let instances = try await door.call(.get, "/api/v1/instances", ada, nil).json?["instances"]?.arrayValue ?? []
+            #expect(instances.compactMap { $0["last_sync_status"]?.stringValue } == ["failed"])
+            #expect(instances.first?["name"]?.stringValue == "pg-main" && instances.last?["last_sync_at"] == nil)
         }
     }
 

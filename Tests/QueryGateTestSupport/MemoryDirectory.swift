@@ -134,13 +134,15 @@ public actor MemoryDirectory: Directory {
         markLastSync(of: owner.id, status: status, at: finishedAt)
     }
 
-    /// Records a sync a worker is running, with the claim it holds until `leaseExpiresAt` (a past one: a worker
-    /// that stopped, whose run the next request closes).
+    /// Records a sync a worker has begun, as `PortalStore.beginSync` does, with a claim that lapses after `lease`
+    /// (a worker that stopped: the next request closes its run as failed).
     public func recordRunningSync(of instance: InstanceName, trigger: SyncTrigger, by actor: AuditActor, worker: String,
-                                  leaseExpiresAt: Date) throws {
+                                  lease: Duration) throws {
         let owner = try syncable(instance)
+        let now = Date()
+        let lapses = now.addingTimeInterval(Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18)
         syncs.append(Sync(id: nextID("database_sync_history"), instanceID: owner.id, status: "running", trigger: trigger,
-                          triggeredBy: actor.label, startedAt: Date(), leaseExpiresAt: leaseExpiresAt, claimedBy: worker))
+                          triggeredBy: actor.label, startedAt: now, leaseExpiresAt: lapses, claimedBy: worker))
     }
 
     // MARK: Directory
