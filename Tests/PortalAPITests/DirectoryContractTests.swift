@@ -115,8 +115,8 @@ struct DirectoryContractTests {
                 deactivateInstance: { await directory.deactivateInstance(named: $0) },
                 deactivateDatabase: { instance, name in await directory.deactivateDatabase(instance: instance, name: name) },
                 syncPGMainFromCLI: {
-                    try await directory.recordFinishedSync(of: InstanceName("pg-main"), trigger: .cli, by: cli,
-                                                           counts: SyncCounts(found: 1, added: 0, reactivated: 0, markedMissing: 0, skipped: 0))
+                    try await directory.recordSucceededSync(of: InstanceName("pg-main"), trigger: .cli, by: cli,
+                                                            counts: SyncCounts(found: 1, added: 0, reactivated: 0, markedMissing: 0, skipped: 0))
                 },
                 beginScheduledSync: { instance, worker, lease in
                     try await directory.recordRunningSync(of: instance, trigger: .schedule, by: .system, worker: worker, lease: lease)
@@ -157,8 +157,8 @@ struct DirectoryContractTests {
             let twice = try await door.call(.post, "/api/v1/blacklist", ada, ["pattern": "scratch", "kind": "regex", "instance": "pg-main"])
             #expect(twice.status == .badRequest && twice.errorCode == "invalid_input")
             #expect(twice.json?["error"]?["field"]?.stringValue == "pattern")
-            let system2 = try await door.call(.post, "/api/v1/blacklist", ada, ["pattern": "postgres"])
-            #expect(system2.status == .badRequest && system2.json?["error"]?["field"]?.stringValue == "pattern")
+            let systemAgain = try await door.call(.post, "/api/v1/blacklist", ada, ["pattern": "postgres"])
+            #expect(systemAgain.status == .badRequest && systemAgain.json?["error"]?["field"]?.stringValue == "pattern")
             let global = try await door.call(.post, "/api/v1/blacklist", ada, ["pattern": "scratch"])
             #expect(global.status == .created && global.json?["instance"] == nil && global.json?["kind"]?.stringValue == "exact")
             // A bad regex is refused before the instance is looked up.

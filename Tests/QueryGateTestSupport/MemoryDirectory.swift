@@ -122,16 +122,14 @@ public actor MemoryDirectory: Directory {
         }
     }
 
-    /// Records a sync that ran and ended (`succeeded` with its counts, or `failed` with its message), as
-    /// `PortalStore.syncInstance` leaves it: a history row, and the instance's last sync.
-    public func recordFinishedSync(of instance: InstanceName, trigger: SyncTrigger, by actor: AuditActor, counts: SyncCounts? = nil,
-                                   failure: String? = nil, startedAt: Date = Date(), finishedAt: Date = Date()) throws {
+    /// Records a sync that ran and succeeded with these counts, as `PortalStore.syncInstance` leaves it: a history
+    /// row, and the instance's last sync. (A failed one is a running sync whose claim lapses.)
+    public func recordSucceededSync(of instance: InstanceName, trigger: SyncTrigger, by actor: AuditActor, counts: SyncCounts) throws {
         let owner = try syncable(instance)
-        let status = failure == nil ? "succeeded" : "failed"
-        syncs.append(Sync(id: nextID("database_sync_history"), instanceID: owner.id, status: status,
-                          counts: counts ?? SyncCounts(found: 0, added: 0, reactivated: 0, markedMissing: 0, skipped: 0),
-                          errorMessage: failure, trigger: trigger, triggeredBy: actor.label, startedAt: startedAt, finishedAt: finishedAt))
-        markLastSync(of: owner.id, status: status, at: finishedAt)
+        let now = Date()
+        syncs.append(Sync(id: nextID("database_sync_history"), instanceID: owner.id, status: "succeeded", counts: counts,
+                          trigger: trigger, triggeredBy: actor.label, startedAt: now, finishedAt: now))
+        markLastSync(of: owner.id, status: "succeeded", at: now)
     }
 
     /// Records a sync a worker has begun, as `PortalStore.beginSync` does, with a claim that lapses after `lease`
