@@ -17,23 +17,17 @@ extension PortalStore {
     }
 
     /// Records a request and queues its approval message, with its audit row, in one round trip: the text's
-    /// validity and risk for each engine are decided here, the rest by `querygate_submit` (migrations 013, 015), one
-    /// statement that is its own transaction and commits within the caller's deadline or not at all.
+    /// validity and risk for each engine are decided here (`SubmissionRules`), the rest by `querygate_submit`
+    /// (migrations 013, 015), one statement that is its own transaction and commits within the caller's deadline or
+    /// not at all.
     ///
     /// - Throws: `ValidationError` for an unknown, disabled or vanished target, a text its engine refuses, or a
     ///   requester who cannot submit.
     public func submit(_ request: NewRequest, by requester: User, via source: AuditSource) async throws -> Submitted {
-        guard requester.isActive else { throw ValidationError(field: "user", "your QueryGate account is deactivated") }
-        guard let podID = requester.podID else {
-            throw ValidationError(field: "user", "you belong to no pod, so nobody could approve your request: ask an admin to add you to one")
-        }
+        let podID = try SubmissionRules.pod(of: requester)
         let target = request.target
         // What the text is for each engine, before the target's engine is known: a level, or why it cannot run there.
-        let forPostgreSQL = Result { () throws(ValidationError) in try Self.checkForPostgreSQL(request) }
-        let forMongoDB = Result { () throws(ValidationError) in
-            _ = try MongoRequest.validate(request.queryText, type: request.submissionType, database: target.database.rawValue)
-            return RiskAnalysis.assess(request.queryText, on: .mongodb).level
-        }
+        let levels = SubmissionRules.Levels(request)
         let logger = self.logger
         let answer = try await inOneStatement { millisecondsLeft in
             try await self.client.execute(
@@ -42,7 +36,7 @@ extension PortalStore {
                     submittedVia: source == .api ? "portal" : source.rawValue, action: AuditAction.requestSubmitted.rawValue,
                     instance: target.instance.rawValue, database: target.database.rawValue,
                     submissionType: request.submissionType.rawValue, queryText: request.queryText, reason: request.reason,
-                    postgresqlLevel: try? forPostgreSQL.get().rawValue, mongodbLevel: try? forMongoDB.get().rawValue,
+                    postgresqlLevel: try? levels.postgresql.get().rawValue, mongodbLevel: try? levels.mongodb.get().rawValue,
                     millisecondsLeft: millisecondsLeft),
                 logger: logger
             ).first { _ in true }
@@ -61,40 +55,20 @@ extension PortalStore {
             return Submitted(id: id, target: target.description, podName: podName, channelID: channel, approvers: people,
                              approvalsRequired: approvalsRequired)
         case "no_such_target":
-            throw ValidationError(field: "target", "there is no database \(target): pick one from the list in `/query`")
+            throw SubmissionRules.Refusal.noSuchTarget.error(for: target)
         case "target_missing":
-            throw ValidationError(
-                field: "target",
-                "\(target) no longer exists on the server (the last database sync did not find it): pick another from the list in `/query`")
+            throw SubmissionRules.Refusal.targetMissing.error(for: target)
         case "target_disabled":
-            throw ValidationError(field: "target", "\(target) is disabled: ask an admin")
+            throw SubmissionRules.Refusal.targetDisabled.error(for: target)
         case "invalid_for_engine":
             let engine = try DatabaseType(portalValue: type ?? "", column: "database_instances.type")
-            switch engine == .mongodb ? forMongoDB.map { _ in () } : forPostgreSQL.map { _ in () } {
-            case .failure(let problem): throw problem
-            case .success: throw UnexpectedPortalState("querygate_submit refused a text valid for \(engine.rawValue)")
-            }
+            _ = try levels.level(on: engine)
+            throw UnexpectedPortalState("querygate_submit refused a text valid for \(engine.rawValue)")
         case "no_pod":
-            throw ValidationError(field: "pod", "your pod no longer exists")
+            throw SubmissionRules.Refusal.noPod.error(for: target)
         default:
             throw UnexpectedPortalState("querygate_submit answered \(outcome)")
         }
-    }
-
-    /// A PostgreSQL query is one statement (a script may be several); its risk class, or why it cannot be sent.
-    private static func checkForPostgreSQL(_ request: NewRequest) throws(ValidationError) -> RiskAssessment.Level {
-        let statements = SQLScript.parse(request.queryText)
-        if request.submissionType == .query {
-            let count = statements.count
-            guard count == 1 else {
-                throw ValidationError(
-                    field: "query",
-                    count == 0
-                        ? "the query has no statement, only comments"
-                        : "this is \(count) statements, and a query is one: send it as a script (`/query script …`, or Kind: Script in the form) to run them together in one transaction")
-            }
-        }
-        return RiskAnalysis.assess(statements: statements).level
     }
 
     /// Everything about one request, or nil if there is none with that id.
