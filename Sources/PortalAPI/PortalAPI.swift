@@ -12,6 +12,8 @@ public struct PortalAPI: Sendable {
     let store: PortalStore
     /// Sign-in, rotation, sign-out and authentication; the store itself unless a test gives a twin.
     let sessions: any SessionStore
+    /// Submissions, reads, lists and decisions of requests; the store itself unless a test gives a twin.
+    let requests: any RequestRepository
     /// Instances, target search, the audit log, syncs and the blacklist; the store itself unless a test gives a twin.
     let directory: any Directory
     let tokens: TokenService
@@ -22,11 +24,12 @@ public struct PortalAPI: Sendable {
     /// The time the portal database gets per call.
     let deadline: PortalDeadline.Budget
 
-    public init(store: PortalStore, sessions: (any SessionStore)? = nil, directory: (any Directory)? = nil,
-                tokens: TokenService, hasher: PasswordHasher,
+    public init(store: PortalStore, sessions: (any SessionStore)? = nil, requests: (any RequestRepository)? = nil,
+                directory: (any Directory)? = nil, tokens: TokenService, hasher: PasswordHasher,
                 deadline: PortalDeadline.Budget = .api, logger: Logger) {
         self.store = store
         self.sessions = sessions ?? store
+        self.requests = requests ?? store
         self.directory = directory ?? store
         self.tokens = tokens
         self.hasher = hasher

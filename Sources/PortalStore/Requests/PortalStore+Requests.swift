@@ -14,6 +14,15 @@ extension PortalStore {
         public let approvers: [RequestDetails.Person]
         /// How many of them must approve (`ApprovalQuorum`).
         public let approvalsRequired: Int
+
+        public init(id: Int, target: String, podName: String, channelID: String, approvers: [RequestDetails.Person], approvalsRequired: Int) {
+            self.id = id
+            self.target = target
+            self.podName = podName
+            self.channelID = channelID
+            self.approvers = approvers
+            self.approvalsRequired = approvalsRequired
+        }
     }
 
     /// Records a request and queues its approval message, with its audit row, in one round trip: the text's
