@@ -80,8 +80,7 @@ struct DirectoryContractTests {
         }
     }
 
-    /// The API's routes on the memory twins. Its `PortalStore` (which these routes never use) is a client that is
-    /// never run, pointed at a closed port: a route that reached it would fail, not find a database.
+    /// The API's routes on the memory twins (`MemoryAPI`).
     static func withMemoryAPI(_ body: @escaping @Sendable (Door) async throws -> Void) async throws {
         let sessions = MemorySessionStore()
         let directory = MemoryDirectory()
@@ -93,23 +92,9 @@ struct DirectoryContractTests {
         await sessions.add(User(id: 6, email: Emails.ada, name: "Ada", role: .admin, podID: nil, podName: nil,
                                 slackUserID: Organisation.SlackIDs.ada, isActive: true), passwordHash: hash)
         try await Organisation.seed(directory)
-        let unused = PostgresClient(configuration: .init(host: "127.0.0.1", port: 1, username: "unused", password: nil, database: nil, tls: .disable))
-        let store = PortalStore(client: unused, logger: AppHarness.quietLogger)
-        let tokens = await TokenService(secret: "memory-contract-secret-that-is-long-enough-0123456789", accessLifetime: .seconds(60),
-                                        refreshLifetimeDays: 7)
-        let api = PortalAPI(store: store, sessions: sessions, directory: directory, tokens: tokens, hasher: hasher, logger: AppHarness.quietLogger)
-        let router = Router(context: QueryGateRequestContext.self)
-        router.add(middleware: APIMiddleware(allowedOrigins: []))
-        api.register(on: router)
-        try await Application(router: router, logger: AppHarness.quietLogger).test(.router) { client in
+        try await MemoryAPI.run(sessions: sessions, directory: directory, hasher: hasher) { call in
             try await body(Door(
-                call: { method, path, token, json in
-                    var fields = HTTPFields()
-                    if let token { fields[.authorization] = "Bearer \(token)" }
-                    if json != nil { fields[.contentType] = "application/json" }
-                    let response = try await client.execute(uri: path, method: method, headers: fields, body: json.map { ByteBuffer(bytes: $0.encoded()) })
-                    return APIResponse(status: response.status, headers: response.headers, json: JSONValue.decode(response.body.readableBytesView))
-                },
+                call: call,
                 addInstance: { await directory.addInstance($0) },
                 addDatabase: { instance, name in try await directory.addDatabase(instance: instance, name: name) },
                 deactivateInstance: { await directory.deactivateInstance(named: $0) },

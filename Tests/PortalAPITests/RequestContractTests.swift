@@ -56,30 +56,13 @@ struct RequestContractTests {
         }
     }
 
-    /// The API's routes on the twins, seeded with the `Organisation`. Its `PortalStore` (which the session and
-    /// request routes never use) is a client that is never run, pointed at a closed port: a route that reached it
-    /// would fail, not find a database.
+    /// The API's routes on the twins (`MemoryAPI`), seeded with the `Organisation`.
     static func withMemoryAPI(_ body: @escaping @Sendable (Door) async throws -> Void) async throws {
         let sessions = MemorySessionStore()
         let requests = MemoryRequestRepository()
         let hasher = try await PasswordHasher(threadPool: .singleton, cost: 4)
         try await Organisation.seed(requests, sessions: sessions, passwordHash: try await hasher.hash(AppHarness.password))
-        let unused = PostgresClient(configuration: .init(host: "127.0.0.1", port: 1, username: "unused", password: nil, database: nil, tls: .disable))
-        let store = PortalStore(client: unused, logger: AppHarness.quietLogger)
-        let tokens = await TokenService(secret: "memory-contract-secret-that-is-long-enough-0123456789", accessLifetime: .seconds(60),
-                                        refreshLifetimeDays: 7)
-        let api = PortalAPI(store: store, sessions: sessions, requests: requests, tokens: tokens, hasher: hasher, logger: AppHarness.quietLogger)
-        let router = Router(context: QueryGateRequestContext.self)
-        router.add(middleware: APIMiddleware(allowedOrigins: []))
-        api.register(on: router)
-        try await Application(router: router, logger: AppHarness.quietLogger).test(.router) { client in
-            let call: @Sendable (HTTPRequest.Method, String, String?, JSONValue?) async throws -> APIResponse = { method, path, token, json in
-                var fields = HTTPFields()
-                if let token { fields[.authorization] = "Bearer \(token)" }
-                if json != nil { fields[.contentType] = "application/json" }
-                let response = try await client.execute(uri: path, method: method, headers: fields, body: json.map { ByteBuffer(bytes: $0.encoded()) })
-                return APIResponse(status: response.status, headers: response.headers, json: JSONValue.decode(response.body.readableBytesView))
-            }
+        try await MemoryAPI.run(sessions: sessions, requests: requests, hasher: hasher) { call in
             try await body(Door(
                 call: call,
                 signIn: { email in

@@ -40,8 +40,7 @@ struct SessionContractTests {
         }
     }
 
-    /// The API's routes on the memory twin. Its `PortalStore` (which the session routes never use) is a client
-    /// that is never run, pointed at a closed port: a route that reached it would fail, not find a database.
+    /// The API's routes on the memory twin (`MemoryAPI`).
     static func withMemoryAPI(_ body: @escaping @Sendable (Door) async throws -> Void) async throws {
         let sessions = MemorySessionStore()
         let hasher = try await PasswordHasher(threadPool: .singleton, cost: 4)
@@ -50,24 +49,8 @@ struct SessionContractTests {
                                 slackUserID: Organisation.SlackIDs.dev, isActive: true), passwordHash: hash)
         await sessions.add(User(id: 2, email: Organisation.Emails.maria, name: "Maria", role: .manager, podID: 1, podName: "payments",
                                 slackUserID: Organisation.SlackIDs.maria, isActive: true), passwordHash: hash)
-        let unused = PostgresClient(configuration: .init(host: "127.0.0.1", port: 1, username: "unused", password: nil, database: nil, tls: .disable))
-        let store = PortalStore(client: unused, logger: AppHarness.quietLogger)
-        let tokens = await TokenService(secret: "memory-contract-secret-that-is-long-enough-0123456789", accessLifetime: .seconds(60),
-                                        refreshLifetimeDays: 7)
-        let api = PortalAPI(store: store, sessions: sessions, tokens: tokens, hasher: hasher, logger: AppHarness.quietLogger)
-        let router = Router(context: QueryGateRequestContext.self)
-        router.add(middleware: APIMiddleware(allowedOrigins: []))
-        api.register(on: router)
-        try await Application(router: router, logger: AppHarness.quietLogger).test(.router) { client in
-            try await body(Door(
-                call: { method, path, token, json in
-                    var fields = HTTPFields()
-                    if let token { fields[.authorization] = "Bearer \(token)" }
-                    if json != nil { fields[.contentType] = "application/json" }
-                    let response = try await client.execute(uri: path, method: method, headers: fields, body: json.map { ByteBuffer(bytes: $0.encoded()) })
-                    return APIResponse(status: response.status, headers: response.headers, json: JSONValue.decode(response.body.readableBytesView))
-                },
-                deactivate: { email in await sessions.deactivate(email: email) }))
+        try await MemoryAPI.run(sessions: sessions, hasher: hasher) { call in
+            try await body(Door(call: call, deactivate: { email in await sessions.deactivate(email: email) }))
         }
     }
 

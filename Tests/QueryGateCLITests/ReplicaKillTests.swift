@@ -51,8 +51,10 @@ struct ReplicaKillTests {
             let request = try #require(try await store.requestDetails(id: submitted.id))
             #expect(request.status == .failed)
             #expect(request.outcome == .failed(.interrupted))
-            // The lease, one sweep interval (2 s) and three seconds of slack for a loaded machine.
-            #expect(declared < .seconds(Self.lease + 2 + 3), "declared interrupted \(declared) after the kill")
+            // The lease, one sweep interval (2 s) and five seconds of slack for a loaded machine: on a 2-core VM whose
+            // debug builds run beside the other timed tests, 6.8 to 9.3 s were measured (December 2026), with the
+            // same figures before and after the executor's queue became a protocol.
+            #expect(declared < .seconds(Self.lease + 2 + 5), "declared interrupted \(declared) after the kill")
             print("fault timing: a killed replica's request was declared interrupted \(declared) after SIGKILL (lease \(Self.lease) s)")
             #expect(second.output.contains("requests interrupted"), "\(second.output)")
             second.signal(SIGTERM)
