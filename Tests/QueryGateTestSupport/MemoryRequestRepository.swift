@@ -10,8 +10,9 @@ import QueryGateCore
 /// which `querygate_submit` checks a target, a list's filters and its order) is mirrored here and says so.
 /// `RequestContractTests` runs the same stories through both to keep the two alike.
 ///
-/// It keeps no outbox: the approval messages, direct messages and Home tabs the SQL queues are what
-/// `NotificationOutbox` and its twin are about.
+/// It is also the twin of `SlackDesk` (`MemorySlackDesk.swift`), held to it by `SlackDeskContractTests`: it keeps
+/// the answers Slack's routes queue (`queued`), but not the approval messages, direct messages and Home tab
+/// refreshes the SQL queues with a request's changes, which are what `NotificationOutbox` and its twin are about.
 public actor MemoryRequestRepository: RequestRepository {
     public struct Pod: Sendable {
         public let id: Int
@@ -54,16 +55,24 @@ public actor MemoryRequestRepository: RequestRepository {
         var rejectionReason: String?
         let createdAt: Date
         var decidedAt: Date?
+        /// The requester's last `/query remind` (`query_requests.nudged_at`).
+        var nudgedAt: Date?
     }
 
-    private var pods: [Int: Pod] = [:]
-    private var users: [Int: User] = [:]
+    // Internal rather than private: `MemorySlackDesk.swift` reads them too.
+    var pods: [Int: Pod] = [:]
+    var users: [Int: User] = [:]
     private var targets: [Target] = []
-    private var records: [Int: Record] = [:]
+    var records: [Int: Record] = [:]
     private var nextUserID = 1
     private var nextRequestID = 1
     /// Every audit row the store would have written for requests, in order.
-    public private(set) var audit: [Audited] = []
+    public internal(set) var audit: [Audited] = []
+    /// What the Slack routes queued for the outbox, in order (`SlackDesk`); the approval messages, direct messages
+    /// and Home tab refreshes that the SQL queues with a request's changes are not kept.
+    public internal(set) var queued: [QueuedAnswer] = []
+    /// Whose Home tab is kept up to date (`users.home_opened_at`).
+    public internal(set) var homeTabOpened: Set<String> = []
 
     public init() {}
 
@@ -171,17 +180,14 @@ public actor MemoryRequestRepository: RequestRepository {
     /// Judges `decision` with `RequestWorkflow` on the facts `decisionContext` would read, and applies the verdict
     /// as `querygate_apply_decision` (migration 014) does. The actor's isolation plays the row lock's part: no
     /// other decision lands between the facts and the change, so none is judged twice.
-    private func decide(_ decision: Decision, requestID: Int, by user: User, via source: AuditSource) -> DecisionOutcome {
+    func decide(_ decision: Decision, requestID: Int, by user: User, via source: AuditSource) -> DecisionOutcome {
         func audited(_ action: AuditAction, _ details: [String: String]) {
             audit.append(Audited(action: action, requestID: requestID, actor: user.email, source: source, details: details))
         }
-        switch RequestWorkflow.judge(decision, by: user, on: facts(of: requestID)) {
-        case .refuse(let why, let answer):
-            audited(decision.refusalAuditAction, ["why": why])
-            return answer
-        case .tooLate(let status):
-            audited(.decisionLost, ["decision": decision.target.rawValue, "status": status.rawValue])
-            return .alreadyDecided(status)
+        let verdict = RequestWorkflow.judge(decision, by: user, on: facts(of: requestID))
+        switch verdict {
+        case .refuse, .tooLate:
+            return answerAudited(verdict, of: decision, on: requestID, by: user, via: source) ?? .notFound
         case .recordApproval(let approvals, let required):
             records[requestID]?.approverIDs.append(user.id)
             audited(.approvalRecorded, ["approvals": "\(approvals) of \(required)"])
@@ -206,8 +212,27 @@ public actor MemoryRequestRepository: RequestRepository {
         }
     }
 
+    /// As `PortalStore.auditRefusal`: a verdict that refuses, or finds the request decided, changes nothing but the
+    /// audit log, and this is the caller's answer; nil for a verdict that acts.
+    func answerAudited(_ verdict: RequestWorkflow.Verdict, of decision: Decision, on requestID: Int, by user: User,
+                       via source: AuditSource) -> DecisionOutcome? {
+        func audited(_ action: AuditAction, _ details: [String: String]) {
+            audit.append(Audited(action: action, requestID: requestID, actor: user.email, source: source, details: details))
+        }
+        switch verdict {
+        case .refuse(let why, let answer):
+            audited(decision.refusalAuditAction, ["why": why])
+            return answer
+        case .tooLate(let status):
+            audited(.decisionLost, ["decision": decision.target.rawValue, "status": status.rawValue])
+            return .alreadyDecided(status)
+        case .proceed, .recordApproval:
+            return nil
+        }
+    }
+
     /// What `PortalStore.decisionFacts` reads: the requester, the pod, the status, the quorum and who approved.
-    private func facts(of requestID: Int) -> DecisionFacts? {
+    func facts(of requestID: Int) -> DecisionFacts? {
         guard let record = records[requestID], let requester = users[record.requesterID], let pod = pods[record.podID] else { return nil }
         return DecisionFacts(requesterID: record.requesterID, requesterEmail: requester.email, podID: record.podID, podName: pod.name,
                              status: record.status, approvalsRequired: record.approvalsRequired, approverIDs: record.approverIDs)
@@ -224,7 +249,7 @@ public actor MemoryRequestRepository: RequestRepository {
         RequestDetails.Person(name: user.name, email: user.email, slackUserID: user.slackUserID)
     }
 
-    private func details(_ record: Record) -> RequestDetails? {
+    func details(_ record: Record) -> RequestDetails? {
         guard let requester = users[record.requesterID], let pod = pods[record.podID] else { return nil }
         return RequestDetails(
             id: record.id, status: record.status, submissionType: record.submissionType, queryText: record.queryText, reason: record.reason,

@@ -83,9 +83,12 @@ public enum Modals {
         ]
     }
 
-    /// Options for the target picker (`block_suggestion`): at most 100, as Slack allows.
+    /// The most options Slack shows in an external select.
+    public static let maximumOptions = 100
+
+    /// Options for the target picker (`block_suggestion`): at most `maximumOptions`.
     public static func targetOptions(_ targets: [TargetDatabase]) -> JSONValue {
-        ["options": .array(targets.prefix(100).map { target in
+        ["options": .array(targets.prefix(maximumOptions).map { target in
             option(Blocks.fit("\(target.instanceName) / \(target.name) (\(target.instanceType.rawValue))", 75), target.path)
         })]
     }

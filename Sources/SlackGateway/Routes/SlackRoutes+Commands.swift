@@ -32,28 +32,28 @@ extension SlackRoutes {
         case .openForm:
             return await openForm(triggerID: slashCommand.triggerID, channelID: channelID)
         case .list:
-            return SlackResponses.ephemeral(Replies.list(try await store.recentRequests(ofUser: user.id)))
+            return SlackResponses.ephemeral(Replies.list(try await desk.recentRequests(ofUser: user.id, limit: 10)))
         case .status(let id):
-            guard let request = try await store.requestDetails(id: id), RequestVisibility.allows(user, toSee: request) else {
+            guard let request = try await desk.requestDetails(id: id), RequestVisibility.allows(user, toSee: request) else {
                 return SlackResponses.ephemeral(Replies.noSuchRequest(id))
             }
             let blocks = Replies.status(request)
             return SlackResponses.ephemeral(ApprovalMessage.render(request).text, blocks: blocks)
         case .cancel(let id):
-            switch try await store.cancel(requestID: id, by: user, via: .slack) {
+            switch try await desk.cancel(requestID: id, by: user, via: .slack) {
             case .decided, .approvalRecorded: return SlackResponses.ephemeral("Request #\(id) is cancelled.")
             case .refused(let why): return SlackResponses.ephemeral(Replies.refused(id, why))
             case .alreadyDecided(let status): return SlackResponses.ephemeral(Replies.alreadyDecided(id, status))
             case .notFound: return SlackResponses.ephemeral(Replies.noSuchRequest(id))
             }
         case .remind(let id):
-            return SlackResponses.ephemeral(Replies.nudged(id, try await store.nudgeApprovers(requestID: id, by: user, via: .slack)))
+            return SlackResponses.ephemeral(Replies.nudged(id, try await desk.nudgeApprovers(requestID: id, by: user, via: .slack)))
         case .sync(let instance):
             return SlackResponses.ephemeral(try await requestSync(of: instance, by: user, slackUser: userID, in: channelID))
         case .submit(let target, let type, let reason, let query):
             do {
                 let request = try NewRequest(target: target, queryText: query, reason: reason, submissionType: type)
-                let submitted = try await store.submit(request, by: user, via: .slack)
+                let submitted = try await desk.submit(request, by: user, via: .slack)
                 return SlackResponses.ephemeral(Replies.submitted(submitted))
             } catch let error as ValidationError {
                 return SlackResponses.ephemeral(error.message + "\n`/query help` shows every form.")
@@ -69,14 +69,14 @@ extension SlackRoutes {
         if let instance {
             names = [instance]
         } else {
-            names = try await store.listInstances().filter(\.isActive).map { try InstanceName($0.name) }
+            names = try await directory.listInstances(named: nil).filter(\.isActive).map { try InstanceName($0.name) }
             guard !names.isEmpty else { return "There is no active instance to sync: an admin adds one with `querygate instances add`." }
         }
         let actor = AuditActor(userID: user.id, label: user.email, source: .slack)
         var results: [(InstanceName, Result<SyncRequestResult, ValidationError>)] = []
         for name in names {
             do {
-                results.append((name, .success(try await store.requestSync(
+                results.append((name, .success(try await directory.requestSync(
                     of: name, trigger: .slack, by: actor, replyTo: SlackReplyTarget(user: slackUser, channel: channelID)))))
             } catch let refusal as ValidationError {
                 // Deactivated or removed since the list was read: said for that one, the others still queued.

@@ -25,13 +25,13 @@ extension SlackRoutes {
         // request, is audited here: every click is in the audit log. The clicker and the request's facts are read
         // together: with the decision's own statement, a click takes two round trips to the portal database.
         let requestNumber = interaction.actionValue.flatMap(RequestNumber.parse)
-        let (found, facts) = try await store.decisionContext(slackUserID: interaction.userID, requestID: requestNumber ?? 0)
+        let (found, facts) = try await desk.decisionContext(slackUserID: interaction.userID, requestID: requestNumber ?? 0)
         let refusedAction: AuditAction = actionID == ApprovalMessage.approveActionID ? .approvalRefused : .rejectionRefused
         guard let user = found, let requestID = requestNumber else {
             let actor = found.map { AuditActor(userID: $0.id, label: $0.email, source: .slack) }
                 ?? AuditActor(userID: nil, label: "slack:\(interaction.userID)", source: .slack)
             let value = interaction.actionValue ?? ""
-            try await store.audit(
+            try await desk.audit(
                 actor, action: refusedAction, entityType: "query_request", entityID: RequestNumber.parse(value).map(String.init),
                 details: ["why": found == nil ? "unknown Slack user" : "the button names no request", "value": String(value.prefix(40))])
             try await tell(interaction, found == nil ? Replies.noAccess(isDeactivated: false) : Replies.noSuchRequest(nil), requestID: nil)
@@ -39,13 +39,13 @@ extension SlackRoutes {
         }
 
         if actionID == ApprovalMessage.approveActionID {
-            let outcome = try await store.approve(requestID: requestID, by: user, via: .slack, knowing: facts)
+            let outcome = try await desk.approve(requestID: requestID, by: user, via: .slack, knowing: facts)
             try await explain(outcome, of: requestID, to: interaction, by: user)
             return SlackResponses.acknowledge()
         }
 
         // Reject: refuse before asking for a reason, then ask for it in a modal (the trigger id lives 3 s).
-        if let outcome = try await store.checkDecision(requestID: requestID, by: user, via: .slack, knowing: facts) {
+        if let outcome = try await desk.checkDecision(requestID: requestID, by: user, via: .slack, knowing: facts) {
             try await explain(outcome, of: requestID, to: interaction, by: user)
             return SlackResponses.acknowledge()
         }
@@ -92,7 +92,7 @@ extension SlackRoutes {
 
         do {
             let request = try NewRequest(target: target, queryText: query, reason: reason, submissionType: type)
-            let submitted = try await store.submit(request, by: user, via: .slack)
+            let submitted = try await desk.submit(request, by: user, via: .slack)
             return SlackResponses.json(["response_action": "update", "view": Modals.submitted(submitted)])
         } catch let error as ValidationError {
             let block = [fields.target.blockID, fields.query.blockID, fields.reason.blockID].contains(error.field) ? error.field : fields.reason.blockID
@@ -107,7 +107,7 @@ extension SlackRoutes {
         }
         let reason = interaction.input(field) ?? ""
         do {
-            switch try await store.reject(requestID: requestID, reason: reason, by: user, via: .slack) {
+            switch try await desk.reject(requestID: requestID, reason: reason, by: user, via: .slack) {
             case .decided, .approvalRecorded: return SlackResponses.json(["response_action": "clear"])
             case .refused(let why): return SlackResponses.viewErrors([field.blockID: Replies.refused(requestID, why)])
             case .alreadyDecided(let status): return SlackResponses.viewErrors([field.blockID: Replies.alreadyDecided(requestID, status)])
@@ -121,7 +121,7 @@ extension SlackRoutes {
     /// The target picker: databases whose `<instance>/<database>` contains what was typed.
     private func optionsRequested(_ interaction: Interaction) async throws -> Response {
         guard case .success = try await member(interaction.userID) else { return SlackResponses.json(["options": []]) }
-        let targets = try await store.searchTargets(interaction.searchValue ?? "")
+        let targets = try await directory.searchTargets(interaction.searchValue ?? "", limit: Modals.maximumOptions)
         return SlackResponses.json(Modals.targetOptions(targets))
     }
 
@@ -162,8 +162,8 @@ extension SlackRoutes {
     /// Home tab is answered on top of the tab, republished. `requestID` only for a request known to exist (the
     /// outbox row refers to it).
     private func tell(_ interaction: Interaction, _ text: String, requestID: Int?) async throws {
-        if interaction.isFromHomeTab { return try await store.publishHomeTab(for: interaction.userID, notice: text) }
+        if interaction.isFromHomeTab { return try await desk.publishHomeTab(for: interaction.userID, notice: text) }
         guard let channel = interaction.channelID else { return }
-        try await store.enqueueEphemeral(text: text, to: interaction.userID, in: channel, requestID: requestID)
+        try await desk.enqueueEphemeral(text: text, to: interaction.userID, in: channel, requestID: requestID)
     }
 }

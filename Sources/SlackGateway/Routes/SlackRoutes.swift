@@ -15,7 +15,10 @@ public struct SlackRoutes: Sendable {
     public static let maximumBodySize = 256 * 1024
 
     let verifier: SlackRequestVerifier?
-    let store: PortalStore
+    /// The requests, the people and the outbox's answers; `PortalStore` in production, a twin in route tests.
+    let desk: any SlackDesk
+    /// The targets a form's picker offers and the instances `/query sync` queues.
+    let directory: any Directory
     let slack: any SlackWebAPI
     let deadline: PortalDeadline.Budget
     let logger: Logger
@@ -24,16 +27,23 @@ public struct SlackRoutes: Sendable {
     ///   - verifier: nil when no signing secret is configured: every request is then refused with 503.
     ///   - deadline: the time the portal database gets while Slack waits (3 s in all); see `PortalDeadline`.
     public init(
-        verifier: SlackRequestVerifier?, store: PortalStore, slack: any SlackWebAPI,
+        verifier: SlackRequestVerifier?, desk: any SlackDesk, directory: any Directory, slack: any SlackWebAPI,
         deadline: PortalDeadline.Budget = .slack, logger: Logger
     ) {
         self.verifier = verifier
-        self.store = store
+        self.desk = desk
+        self.directory = directory
         self.slack = slack
         self.deadline = deadline
         self.logger = logger
     }
 
+    /// The routes on the portal database, as the server runs them.
+    public init(
+        verifier: SlackRequestVerifier?, store: PortalStore, slack: any SlackWebAPI, deadline: PortalDeadline.Budget = .slack, logger: Logger
+    ) {
+        self.init(verifier: verifier, desk: store, directory: store, slack: slack, deadline: deadline, logger: logger)
+    }
 
     public func register(on router: Router<some RequestContext>) {
         router.post("slack/commands") { request, _ in
@@ -74,7 +84,7 @@ public struct SlackRoutes: Sendable {
                    inner["type"]?.stringValue == "app_home_opened", inner["tab"]?.stringValue == "home",
                    let user = inner["user"]?.stringValue, (try? SlackUserID(user)) != nil
                 {
-                    try await store.publishHomeTab(for: user)
+                    try await desk.publishHomeTab(for: user, notice: nil)
                 }
                 return SlackResponses.acknowledge()
             }
@@ -124,7 +134,7 @@ public struct SlackRoutes: Sendable {
 
     /// The portal user behind a Slack account, or the message that tells a stranger how to get access.
     func member(_ slackUserID: String) async throws -> Result<User, NoAccess> {
-        guard let user = try await store.user(slackUserID: slackUserID) else { return .failure(NoAccess(isDeactivated: false)) }
+        guard let user = try await desk.user(slackUserID: slackUserID) else { return .failure(NoAccess(isDeactivated: false)) }
         guard user.isActive else { return .failure(NoAccess(isDeactivated: true)) }
         return .success(user)
     }
