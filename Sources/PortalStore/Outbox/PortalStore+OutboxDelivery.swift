@@ -163,40 +163,57 @@ extension PortalStore {
                         logger: logger)
                 }
             case .conversationOpened(let channelID):
-                try await connection.query(
+                let held = try await Self.updated(
                     """
                     UPDATE slack_notifications SET channel_id = \(channelID), claimed_by = NULL, lease_expires_at = NULL
-                    WHERE id = \(id) AND claimed_by = \(workerID)
-                    """,
-                    logger: logger)
+                    WHERE id = \(id) AND claimed_by = \(workerID) RETURNING id
+                    """, on: connection, logger: logger)
+                if !held { Self.logLostClaim(id, outcome: "a conversation opened", logger: logger) }
             case .rateLimited(let delay):
-                try await connection.query(
+                let held = try await Self.updated(
                     """
                     UPDATE slack_notifications SET next_attempt_at = now() + make_interval(secs => \(delay.seconds)), last_error = 'rate limited',
                            claimed_by = NULL, lease_expires_at = NULL
-                    WHERE id = \(id) AND claimed_by = \(workerID)
-                    """,
-                    logger: logger)
+                    WHERE id = \(id) AND claimed_by = \(workerID) RETURNING id
+                    """, on: connection, logger: logger)
+                if !held { Self.logLostClaim(id, outcome: "rate limited", logger: logger) }
             case .retry(let delay, let error) where message.attempts + 1 < maxAttempts:
-                try await connection.query(
+                let held = try await Self.updated(
                     """
                     UPDATE slack_notifications
                     SET attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => \(delay.seconds)), last_error = \(error),
                         claimed_by = NULL, lease_expires_at = NULL
-                    WHERE id = \(id) AND claimed_by = \(workerID)
-                    """,
-                    logger: logger)
+                    WHERE id = \(id) AND claimed_by = \(workerID) RETURNING id
+                    """, on: connection, logger: logger)
+                if !held { Self.logLostClaim(id, outcome: "to be retried", logger: logger) }
             case .retry(_, let error), .failed(let error):
-                try await connection.query(
+                let held = try await Self.updated(
                     """
                     UPDATE slack_notifications SET status = 'failed', attempts = attempts + 1, last_error = \(error),
                            claimed_by = NULL, lease_expires_at = NULL
-                    WHERE id = \(id) AND claimed_by = \(workerID)
-                    """,
-                    logger: logger)
-                logger.error("Slack notification failed for good", metadata: ["notification": "\(id)", "error": "\(error)"])
+                    WHERE id = \(id) AND claimed_by = \(workerID) RETURNING id
+                    """, on: connection, logger: logger)
+                // Only a record that landed is a failure for good: a worker that lost its claim failed one attempt,
+                // and the worker holding the claim now may still deliver it.
+                if held {
+                    logger.error("Slack notification failed for good", metadata: ["notification": "\(id)", "error": "\(error)"])
+                } else {
+                    Self.logLostClaim(id, outcome: "failed", logger: logger)
+                }
             }
         }
+    }
+
+    /// Whether an `UPDATE … RETURNING id` changed a row.
+    private static func updated(_ query: PostgresQuery, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+        try await connection.query(query, logger: logger).decode(Int.self).first { _ in true } != nil
+    }
+
+    /// A worker whose lease lapsed before it recorded a delivery's outcome records nothing: another worker has
+    /// claimed the notification since (or delivered it), and its record is the one that counts.
+    private static func logLostClaim(_ id: Int, outcome: String, logger: Logger) {
+        logger.notice("a notification's claim lapsed before its outcome was recorded; the worker that holds it now records its own",
+                      metadata: ["notification": "\(id)", "outcome": "\(outcome)"])
     }
 
     private static func markFailed(_ id: Int, error: String, on connection: PostgresConnection, logger: Logger) async throws {
