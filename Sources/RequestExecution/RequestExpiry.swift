@@ -4,11 +4,14 @@ import QueryGateCore
 import ServiceLifecycle
 
 /// Every `interval`: reminds the approvers of requests that have waited `reminderPercent`% of their time to live
-/// (`PortalStore.remindWaitingRequests`), and expires those nobody decided in time (`expireOverdueRequests`).
+/// (`ExpirySweeps.remindWaitingRequests`), and expires those nobody decided in time (`expireOverdueRequests`).
 /// Every replica sweeps; the conditional updates make each reminder and each expiry happen once. A failing sweep
-/// (the portal database is away) is logged and tried again at the next turn.
+/// (the portal database is away), or one that outlasts `portalDeadline`, is logged and tried again at the next turn.
 public struct RequestExpiry: Service {
-    let store: PortalStore
+    /// A sweep moves at most this many requests; the next turn takes the rest.
+    static let batch = 100
+
+    let store: any ExpirySweeps
     /// `nil`: only pods with a time to live of their own expire requests.
     let defaultTTL: Duration?
     var reminderPercent: Int
@@ -16,7 +19,7 @@ public struct RequestExpiry: Service {
     var portalDeadline: Duration
     let logger: Logger
 
-    public init(store: PortalStore, defaultTTL: Duration?, reminderPercent: Int = 50, interval: Duration = .seconds(30),
+    public init(store: any ExpirySweeps, defaultTTL: Duration?, reminderPercent: Int = 50, interval: Duration = .seconds(30),
                 portalDeadline: Duration = .seconds(10), logger: Logger) {
         self.store = store
         self.defaultTTL = defaultTTL
@@ -31,11 +34,11 @@ public struct RequestExpiry: Service {
             while !Task.isCancelled {
                 do {
                     let reminded = try await withDeadline(portalDeadline, "reminding approvers") { [store, defaultTTL, reminderPercent] in
-                        try await store.remindWaitingRequests(defaultTTL: defaultTTL, percent: reminderPercent)
+                        try await store.remindWaitingRequests(defaultTTL: defaultTTL, percent: reminderPercent, limit: Self.batch)
                     }
                     if !reminded.isEmpty { logger.info("reminded the approvers of waiting requests", metadata: ["requests": "\(reminded)"]) }
                     let expired = try await withDeadline(portalDeadline, "expiring overdue requests") { [store, defaultTTL] in
-                        try await store.expireOverdueRequests(defaultTTL: defaultTTL)
+                        try await store.expireOverdueRequests(defaultTTL: defaultTTL, limit: Self.batch)
                     }
                     if !expired.isEmpty { logger.notice("requests expired without a decision or a run", metadata: ["requests": "\(expired)"]) }
                 } catch {

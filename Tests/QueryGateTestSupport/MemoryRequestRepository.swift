@@ -19,6 +19,8 @@ public actor MemoryRequestRepository: RequestRepository {
         public let name: String
         public let channelID: String
         public var quorum: ApprovalQuorum
+        /// The pod's own time to live for requests (`pods.request_ttl_seconds`); nil: QueryGate's default.
+        public var requestTTLSeconds: Int? = nil
     }
 
     public struct Target: Sendable {
@@ -53,8 +55,12 @@ public actor MemoryRequestRepository: RequestRepository {
         var approvedBy: Int?
         var rejectedBy: Int?
         var rejectionReason: String?
-        let createdAt: Date
+        /// A var so that a test can move it into the past, as the PostgreSQL tests move `created_at`.
+        var createdAt: Date
+        /// When it was approved, rejected or cancelled (`approved_at` for an approved one).
         var decidedAt: Date?
+        /// When QueryGate reminded its approvers before expiry (`query_requests.reminded_at`).
+        var remindedAt: Date?
         /// The requester's last `/query remind` (`query_requests.nudged_at`).
         var nudgedAt: Date?
     }
@@ -68,8 +74,9 @@ public actor MemoryRequestRepository: RequestRepository {
     private var nextRequestID = 1
     /// Every audit row the store would have written for requests, in order.
     public internal(set) var audit: [Audited] = []
-    /// What the Slack routes queued for the outbox, in order (`SlackDesk`); the approval messages, direct messages
-    /// and Home tab refreshes that the SQL queues with a request's changes are not kept.
+    /// What the Slack routes (`SlackDesk`) and the reminder sweep (`ExpirySweeps`) queued for the outbox, in order;
+    /// the approval messages, direct messages and Home tab refreshes that the SQL queues with a request's changes are
+    /// not kept.
     public internal(set) var queued: [QueuedAnswer] = []
     /// Whose Home tab is kept up to date (`users.home_opened_at`).
     public internal(set) var homeTabOpened: Set<String> = []

@@ -11,7 +11,8 @@ extension PortalStore {
     /// (no executor ran it): status `expired`, an audit row, the approval
     /// message updated in place (no buttons) and a direct message to the requester, each in the request's own
     /// transaction. A conditional update from the state it was read in, so a decision or a claim that lands first
-    /// wins and an expiry never overwrites it; replicas sweeping together skip each other's rows.
+    /// wins and an expiry never overwrites it; replicas sweeping together skip each other's rows. The WHERE clause
+    /// is `RequestDeadlines.expiresAt` (and `timeToLive`), written in SQL to find the due rows in one statement.
     ///
     /// - Returns: the ids expired, at most `limit` per call.
     @discardableResult
@@ -59,7 +60,7 @@ extension PortalStore {
 extension PortalStore {
     /// Reminds, once, the approvers of every request still pending `percent`% of the way through its time to live
     /// (the pod's, or `defaultTTL`; `nil`: no reminder where the pod sets none): a reply in the approval message's
-    /// thread mentioning them, with when the request expires.
+    /// thread mentioning them, with when the request expires. The WHERE clause is `RequestDeadlines.reminderAt`.
     /// - Returns: the ids reminded.
     @discardableResult
     public func remindWaitingRequests(defaultTTL: Duration?, percent: Int, limit: Int = 100) async throws -> [Int] {

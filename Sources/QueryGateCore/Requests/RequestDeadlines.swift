@@ -1,0 +1,36 @@
+import Foundation
+
+/// When a request stops waiting, and when its approvers are reminded: the rule `PortalStore` writes as the WHERE
+/// clauses of `expireOverdueRequests` and `remindWaitingRequests` (which find the due requests among thousands in
+/// one statement), and the tests' twin applies as it is. `ExpirySweepContractTests` keep the two alike.
+public enum RequestDeadlines {
+    /// The time to live of a pod's requests: its own (`pods.request_ttl_seconds`), else QueryGate's default
+    /// (`QUERYGATE_REQUEST_TTL`); nil: its requests never expire.
+    public static func timeToLive(podSeconds: Int?, default defaultTTL: Duration?) -> Duration? {
+        podSeconds.map { .seconds($0) } ?? defaultTTL
+    }
+
+    /// When a request in `status` expires: a pending one a time to live after it was made, an approved one that
+    /// never started (no executor ran it) a time to live after its approval; nil for every other state, and
+    /// without a time to live.
+    public static func expiresAt(_ status: RequestStatus, createdAt: Date, approvedAt: Date?, timeToLive: Duration?) -> Date? {
+        guard let timeToLive, status.canMove(to: .expired) else { return nil }
+        let from = status == .approved ? approvedAt ?? createdAt : createdAt
+        return from.addingTimeInterval(timeToLive.timeInterval)
+    }
+
+    /// When the approvers of a pending request are reminded, once: `percent`% of the way through its time to live.
+    /// Nil without a time to live, or for a percentage outside 1...99 (reminders off).
+    public static func reminderAt(createdAt: Date, timeToLive: Duration?, percent: Int) -> Date? {
+        guard let timeToLive, (1...99).contains(percent) else { return nil }
+        return createdAt.addingTimeInterval(timeToLive.timeInterval * Double(percent) / 100)
+    }
+}
+
+extension Duration {
+    /// Whole and fractional seconds, for `Date` arithmetic.
+    var timeInterval: TimeInterval {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}
