@@ -71,6 +71,36 @@ struct OutboxWorkerTests {
         }
     }
 
+    /// A notification queued during Slack's pause wakes the worker, as any does; it must still wait out the pause,
+    /// or the call it makes only earns another 429.
+    @Test(.timeLimit(.minutes(1)))
+    func aWakeUpDuringARateLimitPauseWaitsForThePauseToEnd() async throws {
+        try await FakeSlack.run { fake in
+            let outbox = MemoryNotificationOutbox()
+            await outbox.add(Self.request(id: 1))
+            await outbox.add(Self.request(id: 2))
+            let first = await outbox.enqueue(.approvalRequest, requestID: 1, recipient: "C0PAYMENTS")
+            await fake.recorder.script("chat.postMessage", [.rateLimited(retryAfter: 3)])
+            let worker = SlackOutboxWorker(outbox: outbox, slack: Self.slack(fake), settings: Self.neverPolling, logger: AppHarness.quietLogger)
+
+            let running = Task { try await worker.run() }
+            try await Self.waitUntil("the rate limit is recorded") { await outbox.notification(first)?.lastError == "rate limited" }
+            let paused = ContinuousClock.now
+            let second = await outbox.enqueue(.approvalRequest, requestID: 2, recipient: "C0PAYMENTS")
+            try await Task.sleep(for: .milliseconds(1500))
+            #expect(await fake.recorder.calls.map(\.outcome) == ["429"], "a call went out during Slack's 3 s pause")
+
+            try await Self.waitUntil("both are sent") {
+                let (one, two) = (await outbox.notification(first), await outbox.notification(second))
+                return one?.status == .sent && two?.status == .sent
+            }
+            #expect(paused.duration(to: .now) >= .seconds(2), "the pause was cut short")
+            #expect(await fake.recorder.calls.map(\.outcome) == ["429", "ok", "ok"])
+            running.cancel()
+            try await running.value
+        }
+    }
+
     /// No wake-ups and no polling within the test: only the pause Slack asked for brings the message back.
     @Test(.timeLimit(.minutes(1)))
     func aRateLimitedCallPausesTheWorkerThenDeliversOnce() async throws {

@@ -74,8 +74,9 @@ public struct SlackOutboxWorker: Service {
         var failures = 0
         while !stopping {
             let pause: Duration
+            var slackAskedForIt = false
             do {
-                pause = try await deliverDue()
+                (pause, slackAskedForIt) = try await deliverUntilIdleOrPaused()
                 if failures > 0 { logger.notice("outbox delivery works again", metadata: ["after_failures": "\(failures)"]) }
                 failures = 0
             } catch {
@@ -84,27 +85,38 @@ public struct SlackOutboxWorker: Service {
                 logger.error("outbox delivery failed; trying again", metadata: [
                     "error": "\(PortalStore.errorDescription(error))", "consecutive_failures": "\(failures)", "pause": "\(pause)"])
             }
-            await cancelWhenGracefulShutdown { await wake.wait(upTo: pause) }
+            if slackAskedForIt {
+                // A wake-up (a notification queued meanwhile) must not end Slack's pause: the next call would only
+                // earn another 429. The WakeSignal keeps it, and the loop looks at once when the pause is over.
+                await cancelWhenGracefulShutdown { try? await Task.sleep(for: pause) }
+            } else {
+                await cancelWhenGracefulShutdown { await wake.wait(upTo: pause) }
+            }
         }
     }
 
     /// Delivers everything due, and returns how long to wait before looking again.
     @discardableResult
     public func deliverDue() async throws -> Duration {
+        try await deliverUntilIdleOrPaused().pause
+    }
+
+    /// `deliverDue`, saying also whether the pause is Slack's rate limit (which nothing but time may end).
+    private func deliverUntilIdleOrPaused() async throws -> (pause: Duration, rateLimited: Bool) {
         while !stopping {
             let claimed = try await withDeadline(settings.portalDeadline, "claiming a notification") { [outbox, settings] in
                 try await outbox.claimNextNotification(workerID: settings.workerID, lease: settings.lease)
             }
-            guard let message = claimed else { return settings.pollInterval }
+            guard let message = claimed else { return (settings.pollInterval, false) }
             // Every line about this delivery, the outbox's included, names its request.
             let result = await RequestLogContext.$requestID.withValue(message.requestID) { await deliverHoldingClaim(message) }
             try await RequestLogContext.$requestID.withValue(message.requestID) { try await record(result, of: message) }
             if case .rateLimited(let pause) = result {
                 logger.warning("Slack rate limit: pausing deliveries", metadata: ["seconds": "\(pause)"])
-                return pause
+                return (pause, true)
             }
         }
-        return .zero
+        return (.zero, false)
     }
 
     /// Records a delivery's outcome, even when a shutdown began during the call (the message may have been sent),
