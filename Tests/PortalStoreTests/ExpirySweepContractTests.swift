@@ -167,17 +167,20 @@ struct ExpirySweepContractTests {
         }
     }
 
-    @Test("Approvers are reminded once, past the given share of the time to live, of pending requests only", arguments: Store.allCases)
+    @Test("Approvers are reminded once, past the given share of the time to live, of pending requests not yet overdue",
+          arguments: Store.allCases)
     func reminders(_ store: Store) async throws {
         try await Self.withDoor(store) { door in
             let maria = try #require(door.people[SlackIDs.maria])
             let halfway = try await door.submit()
             let early = try await door.submit("SELECT 2")
             let decided = try await door.submit("SELECT 3")
+            let overdue = try await door.submit("SELECT 4")
             #expect(try await door.requests.approve(requestID: decided, by: maria, via: .slack) == .decided(.approved))
             try await door.age(halfway, 13)
             try await door.age(early, 11)
             try await door.age(decided, 13)
+            try await door.age(overdue, 25)  // no sweep ran while it waited: it is for the expiry, not a reminder
 
             #expect(try await door.sweeps.remindWaitingRequests(defaultTTL: Self.day, percent: 0, limit: 100) == [], "0%: reminders off")
             #expect(try await door.sweeps.remindWaitingRequests(defaultTTL: nil, percent: 50, limit: 100) == [], "no time to live")

@@ -13,9 +13,8 @@ extension MemoryRequestRepository: ExpirySweeps {
         let now = Date()
         let due = oldestFirst.filter { record in
             guard record.status == .pending, record.remindedAt == nil else { return false }
-            let remindAt = RequestDeadlines.reminderAt(createdAt: record.createdAt, timeToLive: timeToLive(of: record, default: defaultTTL),
-                                                       percent: percent)
-            return remindAt.map { $0 < now } ?? false
+            return RequestDeadlines.isReminderDue(createdAt: record.createdAt, timeToLive: timeToLive(of: record, default: defaultTTL),
+                                                  percent: percent, now: now)
         }.prefix(limit)
         for record in due {
             records[record.id]?.remindedAt = now

@@ -87,8 +87,7 @@ struct RequestExpiryTests {
         try await Self.run(twin, logs: logs) { await Self.isExpired(overdue, in: twin) }
         #expect(try await twin.requestDetails(id: overdue)?.status == .expired)
         #expect(try await twin.requestDetails(id: halfway)?.status == .pending)
-        // A turn reminds before it expires, as on PostgreSQL: one that became overdue unswept is reminded too.
-        #expect(await twin.queued == [.reminder(requestID: overdue), .reminder(requestID: halfway)])
+        #expect(await twin.queued == [.reminder(requestID: halfway)], "an overdue request is expired, not reminded")
         #expect(logs.all.contains { $0.message == "requests expired without a decision or a run" && $0.metadata["requests"] == "[\(overdue)]" })
     }
 

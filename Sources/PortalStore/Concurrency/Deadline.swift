@@ -22,8 +22,10 @@ public func withDeadline<Result: Sendable>(
             let first = FirstOutcome(continuation)
             let timer = Task {
                 try await Task.sleep(for: limit)
-                task.cancel()
+                // The deadline's outcome first, then the cancellation: cancelled first, the work can end (with a
+                // CancellationError) and resume before it, and the caller would learn of a cancellation nobody asked for.
                 first.resume(.failure(DeadlineExceeded(what: what, limit: limit)))
+                task.cancel()
             }
             Task {
                 let result = await task.result

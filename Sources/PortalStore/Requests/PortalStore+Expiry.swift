@@ -60,7 +60,8 @@ extension PortalStore {
 extension PortalStore {
     /// Reminds, once, the approvers of every request still pending `percent`% of the way through its time to live
     /// (the pod's, or `defaultTTL`; `nil`: no reminder where the pod sets none): a reply in the approval message's
-    /// thread mentioning them, with when the request expires. The WHERE clause is `RequestDeadlines.reminderAt`.
+    /// thread mentioning them, with when the request expires; not once it is overdue (the expiry's turn). The WHERE
+    /// clause is `RequestDeadlines.isReminderDue`.
     /// - Returns: the ids reminded.
     @discardableResult
     public func remindWaitingRequests(defaultTTL: Duration?, percent: Int, limit: Int = 100) async throws -> [Int] {
@@ -75,6 +76,7 @@ extension PortalStore {
                     WHERE r.status = \(RequestStatus.pending.rawValue) AND r.reminded_at IS NULL
                       AND r.created_at + make_interval(secs => coalesce(p.request_ttl_seconds::float8, \(defaultTTL?.seconds)::float8)
                                                                 * \(Double(percent) / 100)) < now()
+                      AND r.created_at + make_interval(secs => coalesce(p.request_ttl_seconds::float8, \(defaultTTL?.seconds)::float8)) > now()
                     ORDER BY r.created_at LIMIT \(limit)
                     FOR UPDATE OF r SKIP LOCKED
                 )

@@ -25,6 +25,16 @@ public enum RequestDeadlines {
         guard let timeToLive, (1...99).contains(percent) else { return nil }
         return createdAt.addingTimeInterval(timeToLive.timeInterval * Double(percent) / 100)
     }
+
+    /// Whether a pending request's approvers are due their reminder at `now`: past `reminderAt`, and not yet past
+    /// its expiry. One that is overdue (no sweep ran for a while: every replica was down) is expired, not reminded:
+    /// a reminder naming an expiry already past would only mislead its approvers, and the expiry follows at once.
+    public static func isReminderDue(createdAt: Date, timeToLive: Duration?, percent: Int, now: Date) -> Bool {
+        guard let remindAt = reminderAt(createdAt: createdAt, timeToLive: timeToLive, percent: percent),
+              let expiresAt = expiresAt(.pending, createdAt: createdAt, approvedAt: nil, timeToLive: timeToLive)
+        else { return false }
+        return remindAt < now && now < expiresAt
+    }
 }
 
 extension Duration {
