@@ -101,6 +101,19 @@ struct OutboxWorkerTests {
         }
     }
 
+    /// The worker sleeps a 429's pause out, so the Web API client caps what a Retry-After may ask for.
+    @Test func aRetryAfterOfDaysIsCappedAtFiveMinutes() async throws {
+        try await FakeSlack.run { fake in
+            await fake.recorder.script("views.open", [.rateLimited(retryAfter: 999_999_999), .rateLimited(retryAfter: 7)])
+            let slack = Self.slack(fake)
+            var pauses: [Duration] = []
+            for _ in 0..<2 {
+                if case .failure(.rateLimited(let pause)) = await slack.openView(triggerID: "1.2.3", view: ["type": "modal"]) { pauses.append(pause) }
+            }
+            #expect(pauses == [.seconds(300), .seconds(7)])
+        }
+    }
+
     /// No wake-ups and no polling within the test: only the pause Slack asked for brings the message back.
     @Test(.timeLimit(.minutes(1)))
     func aRateLimitedCallPausesTheWorkerThenDeliversOnce() async throws {

@@ -40,6 +40,9 @@ public enum SlackCallResult: Sendable, Equatable {
 
 /// The real Web API over HTTPS (or whatever `baseURL` says, for tests), with the bot token.
 public struct HTTPSlackWebAPI: SlackWebAPI {
+    /// The longest pause a 429's Retry-After may ask for, in seconds.
+    public static let longestRateLimitPause = 300
+
     let baseURL: URL
     let token: String
     let client: HTTPClient
@@ -91,8 +94,10 @@ public struct HTTPSlackWebAPI: SlackWebAPI {
         do {
             let response = try await client.execute(request, timeout: timeout, logger: logger)
             if response.status == .tooManyRequests {
+                // The outbox sleeps the pause out, deaf to wake-ups: a Retry-After far beyond Slack's own (seconds
+                // to a minute) is capped, so that a bad header cannot park deliveries for days.
                 let seconds = response.headers.first(name: "Retry-After").flatMap(Int.init) ?? 30
-                return .rateLimited(retryAfter: .seconds(max(1, seconds)))
+                return .rateLimited(retryAfter: .seconds(min(max(1, seconds), Self.longestRateLimitPause)))
             }
             if response.status.code >= 500 {
                 return .transient("HTTP \(response.status.code) from \(method)")
