@@ -34,6 +34,16 @@ struct ExpirySweepContractTests {
         }
 
         func status(_ id: Int) async throws -> RequestStatus? { try await requests.requestDetails(id: id)?.status }
+
+        /// One expiry sweep, as the worker makes it, with a day as QueryGate's default time to live.
+        func expire(defaultTTL: Duration? = ExpirySweepContractTests.day, limit: Int = 100) async throws -> [Int] {
+            try await sweeps.expireOverdueRequests(defaultTTL: defaultTTL, limit: limit)
+        }
+
+        /// One reminder sweep, likewise, at 50% of the time to live unless said otherwise.
+        func remind(defaultTTL: Duration? = ExpirySweepContractTests.day, percent: Int = 50) async throws -> [Int] {
+            try await sweeps.remindWaitingRequests(defaultTTL: defaultTTL, percent: percent, limit: 100)
+        }
     }
 
     enum Store: String, CaseIterable, CustomTestStringConvertible {
@@ -108,8 +118,8 @@ struct ExpirySweepContractTests {
             let young = try await door.submit("SELECT 2")
             try await door.age(old, 25)
             try await door.age(young, 23)
-            #expect(try await door.sweeps.expireOverdueRequests(defaultTTL: Self.day, limit: 100) == [old])
-            #expect(try await door.sweeps.expireOverdueRequests(defaultTTL: Self.day, limit: 100) == [], "a second sweep finds nothing")
+            #expect(try await door.expire() == [old])
+            #expect(try await door.expire() == [], "a second sweep finds nothing")
             #expect(try await door.status(old) == .expired)
             #expect(try await door.status(young) == .pending)
             #expect(try await door.requestAudit() == ["request.expired of \(old) by system:expiry was pending"])
@@ -127,7 +137,7 @@ struct ExpirySweepContractTests {
             try await door.age(stale, 25)  // made and approved 25 hours ago
             try await door.age(recent, 30)  // made 30 hours ago ...
             #expect(try await door.requests.approve(requestID: recent, by: maria, via: .slack) == .decided(.approved))  // ... approved now
-            #expect(try await door.sweeps.expireOverdueRequests(defaultTTL: Self.day, limit: 100) == [stale])
+            #expect(try await door.expire() == [stale])
             #expect(try await door.status(recent) == .approved)
             #expect(try await door.requestAudit() == ["request.expired of \(stale) by system:expiry was approved"])
         }
@@ -146,10 +156,10 @@ struct ExpirySweepContractTests {
             let pending = try await door.submit("SELECT 3")
             for id in [rejected, cancelled, pending] { try await door.age(id, 3) }
 
-            #expect(try await door.sweeps.expireOverdueRequests(defaultTTL: nil, limit: 100) == [], "no time to live: never")
-            #expect(try await door.sweeps.expireOverdueRequests(defaultTTL: Self.day, limit: 100) == [], "3 hours of 24")
+            #expect(try await door.expire(defaultTTL: nil) == [], "no time to live: never")
+            #expect(try await door.expire() == [], "3 hours of 24")
             try await door.setPodTTL("payments", 7200)
-            #expect(try await door.sweeps.expireOverdueRequests(defaultTTL: Self.day, limit: 100) == [pending], "the pod's 2 hours")
+            #expect(try await door.expire() == [pending], "the pod's 2 hours")
             #expect(try await door.status(rejected) == .rejected)
             #expect(try await door.status(cancelled) == .cancelled)
         }
@@ -162,8 +172,8 @@ struct ExpirySweepContractTests {
             try await door.age(ids[0], 30)
             try await door.age(ids[1], 40)
             try await door.age(ids[2], 35)
-            #expect(try await door.sweeps.expireOverdueRequests(defaultTTL: Self.day, limit: 2) == [ids[1], ids[2]])
-            #expect(try await door.sweeps.expireOverdueRequests(defaultTTL: Self.day, limit: 2) == [ids[0]])
+            #expect(try await door.expire(limit: 2) == [ids[1], ids[2]])
+            #expect(try await door.expire(limit: 2) == [ids[0]])
         }
     }
 
@@ -182,10 +192,10 @@ struct ExpirySweepContractTests {
             try await door.age(decided, 13)
             try await door.age(overdue, 25)  // no sweep ran while it waited: it is for the expiry, not a reminder
 
-            #expect(try await door.sweeps.remindWaitingRequests(defaultTTL: Self.day, percent: 0, limit: 100) == [], "0%: reminders off")
-            #expect(try await door.sweeps.remindWaitingRequests(defaultTTL: nil, percent: 50, limit: 100) == [], "no time to live")
-            #expect(try await door.sweeps.remindWaitingRequests(defaultTTL: Self.day, percent: 50, limit: 100) == [halfway])
-            #expect(try await door.sweeps.remindWaitingRequests(defaultTTL: Self.day, percent: 50, limit: 100) == [], "once")
+            #expect(try await door.remind(percent: 0) == [], "0%: reminders off")
+            #expect(try await door.remind(defaultTTL: nil) == [], "no time to live")
+            #expect(try await door.remind() == [halfway])
+            #expect(try await door.remind() == [], "once")
             #expect(try await door.reminders() == [halfway])
             #expect(try await door.requestAudit() == ["request.reminded of \(halfway) by system:expiry kind scheduled"])
         }
