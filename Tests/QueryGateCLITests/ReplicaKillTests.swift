@@ -44,17 +44,18 @@ struct ReplicaKillTests {
 
             first.signal(SIGKILL)
             let killed = ContinuousClock.now
-            for _ in 0..<400 where try await store.requestDetails(id: submitted.id)?.status == .executing {
+            for _ in 0..<600 where try await store.requestDetails(id: submitted.id)?.status == .executing {
                 try await Task.sleep(for: .milliseconds(50))
             }
             let declared = killed.duration(to: .now)
             let request = try #require(try await store.requestDetails(id: submitted.id))
             #expect(request.status == .failed)
             #expect(request.outcome == .failed(.interrupted))
-            // The lease, one sweep interval (2 s) and five seconds of slack for a loaded machine: on a 2-core VM whose
-            // debug builds run beside the other timed tests, 6.8 to 9.3 s were measured (December 2026), with the
-            // same figures before and after the executor's queue became a protocol.
-            #expect(declared < .seconds(Self.lease + 2 + 5), "declared interrupted \(declared) after the kill")
+            // The lease, one sweep interval (2 s) and fifteen seconds of slack for a loaded machine: on a 2-core VM
+            // whose debug builds run beside the other timed tests, 6.8 to 10.4 s were measured (December 2026; 10.4 in
+            // a fresh-clone CI run, past the five seconds of slack this bound had). The figure itself is printed below
+            // and is a benchmark's to judge; this bound only catches a replica that never sweeps, or sweeps rarely.
+            #expect(declared < .seconds(Self.lease + 2 + 15), "declared interrupted \(declared) after the kill")
             print("fault timing: a killed replica's request was declared interrupted \(declared) after SIGKILL (lease \(Self.lease) s)")
             #expect(second.output.contains("requests interrupted"), "\(second.output)")
             second.signal(SIGTERM)
