@@ -11,7 +11,7 @@ import Testing
 @Suite struct LiveHostileCorpusTests {
     typealias People = AppHarness.People
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(10)))
     func aRunningServerSurvivesTheHostileCorpus() async throws {
         try await AppHarness.run(.live) { app in
             let id = try await app.submit()

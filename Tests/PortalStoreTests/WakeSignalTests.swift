@@ -5,7 +5,7 @@ import Testing
 /// The wake-up of the work loops: a NOTIFY that arrives while every loop is busy must not be lost.
 @Suite("Wake signal")
 struct WakeSignalTests {
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(10)))
     func aSignalWhileNobodyWaitsWakesTheNextWaitOnce() async {
         let wake = WakeSignal()
         await wake.signal()

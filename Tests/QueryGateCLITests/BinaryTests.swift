@@ -28,7 +28,7 @@ struct BinaryTests {
     }
 
     /// The README's run command, with no configuration at all: the embedded PostgreSQL, migrated, serving.
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(10)))
     func servesHealthWithNoConfigurationAtAllUsingTheEmbeddedDatabase() async throws {
         let directory = try Scratch.directory()
         defer { Scratch.remove(directory) }

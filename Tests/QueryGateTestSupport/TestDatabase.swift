@@ -123,9 +123,12 @@ public struct TestServer: Sendable {
     /// Runs `body` on a short connection to the maintenance database, where databases are created and dropped.
     public func maintenance<Result: Sendable>(_ body: (PostgresConnection, Logger) async throws -> Result) async throws -> Result {
         let logger = self.logger
-        let connection = try await PostgresConnection.connect(
-            configuration: .init(host: host, port: port, username: user, password: password, database: "postgres", tls: .disable),
-            id: 1, logger: logger)
+        var configuration = PostgresConnection.Configuration(
+            host: host, port: port, username: user, password: password, database: "postgres", tls: .disable)
+        // Not postgres-nio's 10 s: when 500 tests start at once on two cores, a connection can wait longer than that
+        // for its turn, and a test that cannot get its database says nothing about QueryGate.
+        configuration.options.connectTimeout = .seconds(60)
+        let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
         do {
             let result = try await body(connection, logger)
             try await connection.close()

@@ -284,7 +284,7 @@ struct ExecutionTests {
         }
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(10)))
     func twoExecutorsAndTwentyApprovedRequestsGiveTwentyExecutionsNoneTwice() async throws {
         try await Self.run { slack, target in
             try await target.client.query("CREATE TABLE runs (request int NOT NULL, at timestamptz NOT NULL DEFAULT now())")
@@ -339,7 +339,7 @@ struct ExecutionTests {
         }
     }
 
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(10)))
     func anApprovalWakesARunningExecutorThroughListenNotify() async throws {
         try await Self.run { slack, target in
             var settings = RequestExecutor.Settings()

@@ -11,7 +11,7 @@ import Testing
 struct PayloadFuzzTests {
     typealias People = AppHarness.People
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(10)))
     func signedHostilePayloadsNeverCrashOrAnswer5xx() async throws {
         try await AppHarness.run { slack in
             var fuzz = Fuzz("slack payloads")

@@ -119,7 +119,7 @@ struct PostgresEngineTests {
         }
     }
 
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(10)))
     func aQueryPastItsTimeoutIsCancelledOnTheServer() async throws {
         try await TestDatabase.withTarget { target in
             var limits = ExecutionLimits()

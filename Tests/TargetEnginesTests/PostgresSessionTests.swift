@@ -91,7 +91,7 @@ struct PostgresSessionTests {
         }
     }
 
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(10)))
     func cancellingTheTaskStopsTheStatementOnTheServer() async throws {
         try await TestDatabase.withTarget { target in
             let runner = Runner(target)

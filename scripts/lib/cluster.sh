@@ -29,12 +29,25 @@ install_missing() {
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# Where the cluster's files go: memory (/dev/shm) when it has room. The tests create and drop a database each, some
+# 500 a run; on this machine's disk a CREATE DATABASE took 170-250 ms of file creation, in memory 13-25 ms, which
+# was most of what the test phase spent waiting.
+cluster_parent() {
+  local free_kb
+  free_kb=$(df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 { print $4 }')
+  if [ -d /dev/shm ] && [ -w /dev/shm ] && [ "${free_kb:-0}" -gt $((4 * 1024 * 1024)) ]; then
+    echo /dev/shm
+  else
+    echo /tmp
+  fi
+}
+
 # Starts a cluster on a free loopback port, as `postgres` when we are root (PostgreSQL refuses to run as root),
 # with a random scram password.
 start_cluster() {
   bindir=$(pg_config --bindir)
   [ -x "$bindir/initdb" ] || bindir=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
-  workdir=$(mktemp -d /tmp/querygate-pg.XXXXXX)
+  workdir=$(mktemp -d "$(cluster_parent)/querygate-pg.XXXXXX")
   as_server=()
   if [ "$(id -u)" = 0 ]; then
     chown postgres "$workdir"
