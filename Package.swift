@@ -110,7 +110,8 @@ let package = Package(
         .target(
             name: "SlackStandIn",
             dependencies: [
-                "SlackGateway",
+                "QueryGateCore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -229,6 +230,7 @@ let package = Package(
             dependencies: [
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 "SlackGateway",
+                "SlackStandIn",
                 "QueryGateServer",
                 "RequestExecution",
                 "TargetEngines",

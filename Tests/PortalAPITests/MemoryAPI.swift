@@ -4,6 +4,7 @@ import HummingbirdTesting
 import PortalAPI
 import PortalStore
 import PostgresNIO
+import QueryGateCore
 import QueryGateServer
 import QueryGateTestSupport
 import SlackGateway

@@ -1,10 +1,11 @@
 import Foundation
 import Hummingbird
 import JWTKit
+@testable import PortalAPI
+import QueryGateCore
 import QueryGateTestSupport
 import SlackGateway
 import Testing
-@testable import PortalAPI
 
 /// Sign-in, rotation, reuse detection, sign-out, and the tokens the API refuses (the seed's RefreshTokens.SQL).
 @Suite struct SessionTests {

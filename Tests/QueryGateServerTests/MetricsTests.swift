@@ -1,12 +1,13 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import QueryGateTestSupport
 import NIOCore
 import PortalStore
+import QueryGateCore
+@testable import QueryGateServer
+import QueryGateTestSupport
 import SlackGateway
 import Testing
-@testable import QueryGateServer
 
 /// `GET /metrics`: Prometheus' text format, behind a bearer token, with values that follow what people do.
 @Suite("Metrics")

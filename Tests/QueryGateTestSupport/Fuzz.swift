@@ -1,4 +1,5 @@
 import Foundation
+import QueryGateCore
 import SlackGateway
 
 /// A seeded source of hostile input for the fuzz tests: the same seed gives the same inputs, so a failure is

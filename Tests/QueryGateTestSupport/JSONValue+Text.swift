@@ -1,3 +1,4 @@
+import QueryGateCore
 import SlackGateway
 
 extension JSONValue {

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import QueryGateCore
 import QueryGateTestSupport
 import SlackGateway
 import Testing

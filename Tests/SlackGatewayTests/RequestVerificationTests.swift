@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import QueryGateTestSupport
 import SlackGateway
+import SlackStandIn
 import Testing
 
 @Suite("Verifying requests from Slack")
@@ -29,6 +30,14 @@ struct RequestVerificationTests {
         #expect(throws: Never.self) {
             try verifier.verify(timestamp: vector.timestamp, signature: vector.expected_signature, body: Array(vector.body.utf8))
         }
+    }
+
+    /// The tests sign with the stand-in's signer, written from Slack's documentation apart from the verifier.
+    @Test func theStandInSignsSlacksVectorAsSlackDoes() throws {
+        let vector = try Self.slacksVector()
+        let signer = SlackRequestSigner(signingSecret: vector.signing_secret)
+        #expect(signer.signature(timestamp: vector.timestamp, body: Array(vector.body.utf8)) == vector.expected_signature)
+        #expect(signer.signature(timestamp: vector.timestamp, body: Array((vector.body + "&x=1").utf8)) != vector.expected_signature)
     }
 
     @Test func theVectorIsRefusedTodayBecauseItIsFrom2018() throws {

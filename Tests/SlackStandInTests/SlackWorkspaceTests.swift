@@ -1,3 +1,4 @@
+import QueryGateCore
 import SlackGateway
 import SlackStandIn
 import Testing

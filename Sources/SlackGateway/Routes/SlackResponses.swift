@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import QueryGateCore
 
 /// The HTTP answers the Slack endpoints give.
 enum SlackResponses {

@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import QueryGateCore
 
 /// The Web API methods QueryGate calls, by name in one place (https://api.slack.com/methods).
 public enum SlackMethod: String, Sendable {

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import QueryGateCore
 
 /// The Slack Web API, one method call at a time (https://api.slack.com/web). A protocol, so that the outbox
 /// worker and the routes can be tested against any server that speaks it.

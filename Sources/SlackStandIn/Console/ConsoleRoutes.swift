@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
-import SlackGateway
+import QueryGateCore
 
 /// The console's routes under `/console`: the page and its script and style, the workspace as one person sees
 /// it (`GET /console/state?as=U…`), what that person does (`POST /console/command`, `click`, `home`, `suggest`,

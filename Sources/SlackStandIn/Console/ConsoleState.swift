@@ -1,5 +1,5 @@
 import Foundation
-import SlackGateway
+import QueryGateCore
 
 /// The workspace as one person sees it, as the page reads it: the people to pick from, the channels with their
 /// messages and threads, that person's direct messages, ephemerals, Home tab and open modal, the files, and every call

@@ -3,7 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
-import SlackGateway
+import QueryGateCore
 
 /// What the console's page asks for, done as Slack would do it: a slash command, a click, a picker's search, a
 /// modal's submission, opening the Home tab, each sent to QueryGate's real Slack endpoints with Slack's payload shapes and signed
@@ -12,14 +12,14 @@ public struct SlackConsole: Sendable {
     public let workspace: SlackWorkspace
     /// QueryGate's own address, where `/slack/commands` and `/slack/interactions` are.
     let gatewayURL: String
-    let verifier: SlackRequestVerifier
+    let signer: SlackRequestSigner
     let client: HTTPClient
     let logger: Logger
 
     public init(workspace: SlackWorkspace, gatewayURL: String, signingSecret: String, client: HTTPClient = .shared, logger: Logger) {
         self.workspace = workspace
         self.gatewayURL = gatewayURL
-        self.verifier = SlackRequestVerifier(signingSecret: signingSecret)
+        self.signer = SlackRequestSigner(signingSecret: signingSecret)
         self.client = client
         self.logger = logger
     }
@@ -129,7 +129,7 @@ public struct SlackConsole: Sendable {
         request.method = .POST
         request.headers.add(name: "Content-Type", value: contentType)
         request.headers.add(name: "X-Slack-Request-Timestamp", value: timestamp)
-        request.headers.add(name: "X-Slack-Signature", value: verifier.signature(timestamp: timestamp, body: Array(body.utf8)))
+        request.headers.add(name: "X-Slack-Signature", value: signer.signature(timestamp: timestamp, body: Array(body.utf8)))
         request.body = .bytes(ByteBuffer(string: body))
         let response = try await client.execute(request, timeout: .seconds(10), logger: logger)
         let bytes = try await response.body.collect(upTo: 4 * 1024 * 1024)

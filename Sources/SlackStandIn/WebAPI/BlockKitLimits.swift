@@ -1,4 +1,4 @@
-import SlackGateway
+import QueryGateCore
 
 /// Slack's Block Kit limits for messages and views (https://api.slack.com/reference/block-kit/blocks): a message
 /// Slack would refuse with `invalid_blocks` (or `msg_too_long`) is refused here too, with what broke which limit,

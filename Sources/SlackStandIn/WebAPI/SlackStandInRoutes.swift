@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
-import SlackGateway
+import QueryGateCore
 
 /// The stand-in's HTTP side: `POST /standin/api/<method>` answers like `https://slack.com/api/<method>` (so
 /// `SLACK_API_URL` points at `…/standin/api`), and `POST /standin/upload/<file>` takes a file's bytes like the

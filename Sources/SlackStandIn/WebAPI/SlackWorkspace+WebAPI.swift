@@ -1,5 +1,5 @@
 import Foundation
-import SlackGateway
+import QueryGateCore
 
 /// The Web API methods QueryGate calls, answered as Slack answers them (https://api.slack.com/methods): the same
 /// reply shapes, the same `ok: false` error codes, and Block Kit's limits enforced.

@@ -1,5 +1,5 @@
 import Foundation
-import SlackGateway
+import QueryGateCore
 
 /// The stand-in's workspace: everything QueryGate has posted, updated, opened and uploaded, kept in memory.
 /// One actor, so that a call and the console's reads never see half of an update.

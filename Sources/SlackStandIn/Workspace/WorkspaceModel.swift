@@ -1,5 +1,5 @@
 import Foundation
-import SlackGateway
+import QueryGateCore
 
 /// What the stand-in's workspace holds, in the shapes the console shows: the people who can act, channels and
 /// direct-message conversations with their messages, what only one person sees (ephemerals, an open modal), and

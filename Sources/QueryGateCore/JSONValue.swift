@@ -1,8 +1,8 @@
 import Foundation
-import Logging
 
 /// A JSON value, for the free-form documents Slack exchanges (Block Kit, Web API replies) where a Codable type
-/// per shape would be more code than the shapes themselves.
+/// per shape would be more code than the shapes themselves. It lives in the core because both sides of that
+/// exchange use it: QueryGate's Slack gateway and the stand-in for Slack, neither of which may import the other.
 public enum JSONValue: Sendable, Equatable, Codable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral,
     ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral
 {
