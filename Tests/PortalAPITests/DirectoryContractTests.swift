@@ -38,10 +38,7 @@ struct DirectoryContractTests {
         }
     }
 
-    enum Store: String, CaseIterable, CustomTestStringConvertible {
-        case postgres, memory
-        var testDescription: String { rawValue }
-    }
+    typealias Store = ContractStore
 
     static let cli = AuditActor.cli(osUser: "root")
 

@@ -31,10 +31,7 @@ struct RequestContractTests {
         let setApprovals: @Sendable (String, RiskAssessment.Level, Int) async throws -> Void
     }
 
-    enum Store: String, CaseIterable, CustomTestStringConvertible {
-        case postgres, memory
-        var testDescription: String { rawValue }
-    }
+    typealias Store = ContractStore
 
     static func withDoor(_ store: Store, _ body: @escaping @Sendable (Door) async throws -> Void) async throws {
         switch store {

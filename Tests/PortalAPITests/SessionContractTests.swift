@@ -22,10 +22,7 @@ struct SessionContractTests {
         let deactivate: @Sendable (String) async throws -> Void
     }
 
-    enum Store: String, CaseIterable, CustomTestStringConvertible {
-        case postgres, memory
-        var testDescription: String { rawValue }
-    }
+    typealias Store = ContractStore
 
     static func withDoor(_ store: Store, _ body: @escaping @Sendable (Door) async throws -> Void) async throws {
         switch store {

@@ -47,10 +47,7 @@ struct NotificationOutboxContractTests {
         }
     }
 
-    enum Store: String, CaseIterable, CustomTestStringConvertible {
-        case postgres, memory
-        var testDescription: String { rawValue }
-    }
+    typealias Store = ContractStore
 
     static func withDoor(_ store: Store, _ body: @escaping @Sendable (Door) async throws -> Void) async throws {
         switch store {

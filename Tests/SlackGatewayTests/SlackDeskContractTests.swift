@@ -32,10 +32,7 @@ struct SlackDeskContractTests {
         }
     }
 
-    enum Store: String, CaseIterable, CustomTestStringConvertible {
-        case postgres, memory
-        var testDescription: String { rawValue }
-    }
+    typealias Store = ContractStore
 
     static func withDoor(_ store: Store, _ body: @escaping @Sendable (Door) async throws -> Void) async throws {
         switch store {

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import JWTKit
+import QueryGateCore
 
 /// Access tokens (JWT, HS256, short-lived) and refresh tokens (opaque, random, stored only as a SHA-256 hash).
 public struct TokenService: Sendable {
@@ -54,11 +55,5 @@ public struct TokenService: Sendable {
 
     static func hash(_ refreshToken: String) -> String {
         SHA256.hash(data: Data(refreshToken.utf8)).map { String(format: "%02x", $0) }.joined()
-    }
-}
-
-extension Duration {
-    var timeInterval: TimeInterval {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }

@@ -38,7 +38,7 @@ extension PortalStore {
             let claimed = try await connection.query(
                 """
                 UPDATE query_requests SET status = \(RequestStatus.executing.rawValue), executor_id = \(executorID),
-                       lease_expires_at = now() + make_interval(secs => \(lease.seconds)), execution_started_at = now(), updated_at = now()
+                       lease_expires_at = now() + make_interval(secs => \(lease.timeInterval)), execution_started_at = now(), updated_at = now()
                 WHERE id = (SELECT id FROM query_requests WHERE status = \(RequestStatus.approved.rawValue)
                             ORDER BY approved_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
                 RETURNING id
@@ -81,7 +81,7 @@ extension PortalStore {
     public func renewLease(requestID: Int, executorID: String, lease: Duration) async throws -> Bool {
         try await client.query(
             """
-            UPDATE query_requests SET lease_expires_at = now() + make_interval(secs => \(lease.seconds))
+            UPDATE query_requests SET lease_expires_at = now() + make_interval(secs => \(lease.timeInterval))
             WHERE id = \(requestID) AND status = \(RequestStatus.executing.rawValue) AND executor_id = \(executorID)
             RETURNING id
             """,

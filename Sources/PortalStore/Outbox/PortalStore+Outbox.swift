@@ -58,11 +58,3 @@ extension PortalStore {
         }
     }
 }
-
-extension Duration {
-    /// Whole and fractional seconds, for SQL intervals.
-    var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
-}

@@ -104,7 +104,7 @@ extension PortalStore {
                 }
                 try await connection.query(
                     """
-                    UPDATE slack_notifications SET claimed_by = \(workerID), lease_expires_at = now() + make_interval(secs => \(lease.seconds))
+                    UPDATE slack_notifications SET claimed_by = \(workerID), lease_expires_at = now() + make_interval(secs => \(lease.timeInterval))
                     WHERE id = \(id)
                     """,
                     logger: logger)
@@ -124,7 +124,7 @@ extension PortalStore {
     public func renewNotificationLease(id: Int, workerID: String, lease: Duration) async throws -> Bool {
         try await client.query(
             """
-            UPDATE slack_notifications SET lease_expires_at = now() + make_interval(secs => \(lease.seconds))
+            UPDATE slack_notifications SET lease_expires_at = now() + make_interval(secs => \(lease.timeInterval))
             WHERE id = \(id) AND status = 'pending' AND claimed_by = \(workerID)
             RETURNING id
             """,
@@ -172,7 +172,7 @@ extension PortalStore {
             case .rateLimited(let delay):
                 let held = try await Self.updated(
                     """
-                    UPDATE slack_notifications SET next_attempt_at = now() + make_interval(secs => \(delay.seconds)), last_error = 'rate limited',
+                    UPDATE slack_notifications SET next_attempt_at = now() + make_interval(secs => \(delay.timeInterval)), last_error = 'rate limited',
                            claimed_by = NULL, lease_expires_at = NULL
                     WHERE id = \(id) AND claimed_by = \(workerID) RETURNING id
                     """, on: connection, logger: logger)
@@ -181,7 +181,7 @@ extension PortalStore {
                 let held = try await Self.updated(
                     """
                     UPDATE slack_notifications
-                    SET attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => \(delay.seconds)), last_error = \(error),
+                    SET attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => \(delay.timeInterval)), last_error = \(error),
                         claimed_by = NULL, lease_expires_at = NULL
                     WHERE id = \(id) AND claimed_by = \(workerID) RETURNING id
                     """, on: connection, logger: logger)

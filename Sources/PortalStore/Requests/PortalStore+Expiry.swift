@@ -18,7 +18,7 @@ extension PortalStore {
     @discardableResult
     public func expireOverdueRequests(defaultTTL: Duration?, limit: Int = 100) async throws -> [Int] {
         let logger = self.logger
-        let defaultSeconds = defaultTTL?.seconds
+        let defaultSeconds = defaultTTL?.timeInterval
         let due = try await client.query(
             """
             SELECT r.id, r.status FROM query_requests r JOIN pods p ON p.id = r.pod_id
@@ -71,12 +71,12 @@ extension PortalStore {
             let reminded = try await connection.query(
                 """
                 WITH due AS (
-                    SELECT r.id, r.created_at + make_interval(secs => coalesce(p.request_ttl_seconds::float8, \(defaultTTL?.seconds)::float8)) AS expires
+                    SELECT r.id, r.created_at + make_interval(secs => coalesce(p.request_ttl_seconds::float8, \(defaultTTL?.timeInterval)::float8)) AS expires
                     FROM query_requests r JOIN pods p ON p.id = r.pod_id
                     WHERE r.status = \(RequestStatus.pending.rawValue) AND r.reminded_at IS NULL
-                      AND r.created_at + make_interval(secs => coalesce(p.request_ttl_seconds::float8, \(defaultTTL?.seconds)::float8)
+                      AND r.created_at + make_interval(secs => coalesce(p.request_ttl_seconds::float8, \(defaultTTL?.timeInterval)::float8)
                                                                 * \(Double(percent) / 100)) < now()
-                      AND r.created_at + make_interval(secs => coalesce(p.request_ttl_seconds::float8, \(defaultTTL?.seconds)::float8)) > now()
+                      AND r.created_at + make_interval(secs => coalesce(p.request_ttl_seconds::float8, \(defaultTTL?.timeInterval)::float8)) > now()
                     ORDER BY r.created_at LIMIT \(limit)
                     FOR UPDATE OF r SKIP LOCKED
                 )

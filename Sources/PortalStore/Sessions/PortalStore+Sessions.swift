@@ -225,7 +225,7 @@ extension PortalStore {
             SELECT count(*) FILTER (WHERE details->>'email' = \(account)),
                    count(*) FILTER (WHERE \(ip ?? "")::text <> '' AND details->>'ip' = \(ip ?? ""))
             FROM audit_logs
-            WHERE action = \(AuditAction.loginFailed.rawValue) AND created_at > now() - make_interval(secs => \(window.seconds))
+            WHERE action = \(AuditAction.loginFailed.rawValue) AND created_at > now() - make_interval(secs => \(window.timeInterval))
             """,
             logger: logger
         ).decode((Int, Int).self).first { _ in true } ?? (0, 0)

@@ -36,11 +36,3 @@ public enum RequestDeadlines {
         return remindAt < now && now < expiresAt
     }
 }
-
-extension Duration {
-    /// Whole and fractional seconds, for `Date` arithmetic.
-    var timeInterval: TimeInterval {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
-}
