@@ -13,3 +13,10 @@ public struct ValidationError: Error, Equatable, Sendable, CustomStringConvertib
 
     public var description: String { "\(field): \(message)" }
 }
+
+extension ValidationError {
+    /// An instance name that names no instance, said the same way by every door (the CLI, the API, Slack).
+    public static func noInstance(named name: String) -> ValidationError {
+        ValidationError(field: "instance", "there is no instance named '\(name)' (see `querygate instances list`)")
+    }
+}

@@ -136,6 +136,10 @@ struct RequestWorkflowTests {
         let waits = [Self.requester, Self.colleague, Self.manager, Self.otherManager, Self.admin, Self.podlessManager, Self.retired]
             .map { RequestWorkflow.awaitsDecision(of: $0, on: request()) }
         #expect(waits == [false, false, true, false, true, false, false])
+        // Whom a store asks at all: nothing waits for anyone it skips.
+        let everyone = [Self.requester, Self.colleague, Self.manager, Self.otherManager, Self.admin, Self.podlessManager, Self.retired]
+        #expect(everyone.map(RequestWorkflow.decidesAny) == [false, false, true, true, true, true, false])
+        #expect(zip(everyone, waits).allSatisfy { RequestWorkflow.decidesAny($0) || !$1 })
         #expect(!RequestWorkflow.awaitsDecision(of: Self.manager, on: request(approvedBy: ["u3"])), "they approved it already")
         #expect(RequestWorkflow.awaitsDecision(of: Self.admin, on: request(approvedBy: ["u3"])))
         #expect(!RequestWorkflow.awaitsDecision(of: Self.admin, on: request(status: .approved)))

@@ -58,4 +58,15 @@ struct SyncPlanTests {
         #expect(RegisteredDatabase.state(isActive: false, isMissing: false) == .disabled)
         #expect(RegisteredDatabase.state(isActive: false, isMissing: true) == .missing)
     }
+
+    @Test func onlyAnActiveInstanceIsSynced() throws {
+        let name = try InstanceName("pg-main")
+        #expect(try SyncRules.syncable((name: "pg-main", active: true), named: name, isActive: { $0.active }).name == "pg-main")
+        #expect(throws: ValidationError.noInstance(named: "pg-main")) {
+            try SyncRules.syncable(nil as (name: String, active: Bool)?, named: name, isActive: { $0.active })
+        }
+        #expect(throws: ValidationError(field: "instance", "instance 'pg-main' is deactivated: activate it before syncing it")) {
+            try SyncRules.syncable((name: "pg-main", active: false), named: name, isActive: { $0.active })
+        }
+    }
 }

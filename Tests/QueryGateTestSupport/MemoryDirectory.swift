@@ -101,7 +101,7 @@ public actor MemoryDirectory: Directory {
     /// Adds a database by hand (`source = manual`), as `PortalStore.addDatabase` does.
     public func addDatabase(instance: InstanceName, name: DatabaseName, description: String? = nil) throws {
         guard let owner = instances.first(where: { $0.name == instance.rawValue }) else {
-            throw ValidationError(field: "instance", "there is no instance named '\(instance)' (see `querygate instances list`)")
+            throw ValidationError.noInstance(named: "\(instance)")
         }
         guard !databases.contains(where: { $0.instanceID == owner.id && $0.name == name.rawValue }) else {
             throw ValidationError(field: "name", "instance '\(instance)' already has a database named '\(name)'")
@@ -227,7 +227,7 @@ public actor MemoryDirectory: Directory {
         var instanceID: Int?
         if let instance = new.instance {
             guard let found = instances.first(where: { $0.name == instance.rawValue }) else {
-                throw ValidationError(field: "instance", "there is no instance named '\(instance)' (see `querygate instances list`)")
+                throw ValidationError.noInstance(named: "\(instance)")
             }
             instanceID = found.id
         }
@@ -276,13 +276,7 @@ public actor MemoryDirectory: Directory {
 
     /// As `PortalStore.syncableInstance`: unknown and deactivated instances are refused before anything is written.
     private func syncable(_ name: InstanceName) throws -> Instance {
-        guard let instance = instances.first(where: { $0.name == name.rawValue }) else {
-            throw ValidationError(field: "instance", "there is no instance named '\(name)' (see `querygate instances list`)")
-        }
-        guard instance.isActive else {
-            throw ValidationError(field: "instance", "instance '\(name)' is deactivated: activate it before syncing it")
-        }
-        return instance
+        try SyncRules.syncable(instances.first { $0.name == name.rawValue }, named: name, isActive: \.isActive)
     }
 
     /// A running sync whose claim has lapsed is closed as failed, so that its instance can be synced again. (The

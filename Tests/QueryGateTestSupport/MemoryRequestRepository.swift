@@ -122,15 +122,12 @@ public actor MemoryRequestRepository: RequestRepository {
     public func submit(_ request: NewRequest, by requester: User, via source: AuditSource) async throws -> PortalStore.Submitted {
         let podID = try SubmissionRules.pod(of: requester)
         let levels = SubmissionRules.Levels(request)
-        // The order of `querygate_submit` (migration 013), which checks these in SQL: the target exists, was found
-        // by the last sync, is enabled; the text suits its engine; the pod still exists.
-        guard let target = targets.first(where: { $0.path == request.target }) else {
-            throw SubmissionRules.Refusal.noSuchTarget.error(for: request.target)
-        }
-        if target.isMissing { throw SubmissionRules.Refusal.targetMissing.error(for: request.target) }
-        if !target.isActive { throw SubmissionRules.Refusal.targetDisabled.error(for: request.target) }
-        let level = try levels.level(on: target.type)
+        let target = targets.first { $0.path == request.target }
+        let level = try SubmissionRules.level(
+            on: target.map { SubmissionRules.TargetState(engine: $0.type, isMissing: $0.isMissing, isEnabled: $0.isActive) },
+            at: request.target, levels)
         guard let pod = pods[podID] else { throw SubmissionRules.Refusal.noPod.error(for: request.target) }
+        guard let target else { preconditionFailure("SubmissionRules.level accepted a target that is not there") }
 
         let id = nextRequestID
         nextRequestID += 1

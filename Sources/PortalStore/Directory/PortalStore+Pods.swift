@@ -55,12 +55,9 @@ extension PortalStore {
 
     /// Sets how long the pod's requests stay open before they expire (`nil`: back to `QUERYGATE_REQUEST_TTL`), and
     /// audits it. It applies to the pod's open requests at the next sweep.
-    /// - Throws: `ValidationError` for an unknown pod or a time to live outside 1 minute to 90 days.
+    /// - Throws: `ValidationError` for an unknown pod or a time to live outside `RequestDeadlines.allowedPodTimeToLive`.
     public func setRequestTTL(of pod: PodName, to ttl: Duration?, by actor: AuditActor) async throws {
-        let seconds = ttl.map { Int($0.components.seconds) }
-        if let seconds, !(60...(90 * 86_400)).contains(seconds) {
-            throw ValidationError(field: "request-ttl", "a request's time to live is from 1m to 90d")
-        }
+        let seconds = try RequestDeadlines.podTimeToLiveSeconds(ttl)
         let logger = self.logger
         try await transaction { connection in
             let id = try await Self.podID(named: pod, on: connection, logger: logger)

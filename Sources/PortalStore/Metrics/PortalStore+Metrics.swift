@@ -5,7 +5,7 @@ import QueryGateCore
 /// Counts read off the portal database when `/metrics` is scraped: what every replica did, since the rows are the
 /// record (a request is never deleted), so any replica answers for all.
 public struct PortalCounts: Sendable, Equatable {
-    /// Requests by status and by the door they came in through (`slack`, `portal`, `cli`).
+    /// Requests by status and by the door they came in through (`SubmissionDoor`).
     public var requests: [Key: Int] = [:]
     /// Finished runs by outcome (`completed`, `failed`) and engine (`postgresql`, `mongodb`).
     public var executions: [Key: Int] = [:]

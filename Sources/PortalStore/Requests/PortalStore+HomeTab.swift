@@ -10,7 +10,7 @@ extension PortalStore {
     /// (`RequestWorkflow.awaitsDecision`), newest first, and their own recent requests.
     public func homeTab(for user: User) async throws -> (decisions: [RequestDetails], recent: [RequestDetails]) {
         var pending: [RequestDetails] = []
-        if user.role != .developer {
+        if RequestWorkflow.decidesAny(user) {
             pending = try await listRequests(RequestFilter(status: .pending), visibleTo: user, page: try PageRequest(size: PageRequest.maximumSize)).requests
         }
         let recent = try await recentRequests(ofUser: user.id, limit: 10)

@@ -34,6 +34,7 @@ extension PortalStore {
     ///   requester who cannot submit.
     public func submit(_ request: NewRequest, by requester: User, via source: AuditSource) async throws -> Submitted {
         let podID = try SubmissionRules.pod(of: requester)
+        guard let door = SubmissionDoor(source) else { throw UnexpectedPortalState("the system submits no requests") }
         let target = request.target
         // What the text is for each engine, before the target's engine is known: a level, or why it cannot run there.
         let levels = SubmissionRules.Levels(request)
@@ -42,7 +43,7 @@ extension PortalStore {
             try await self.client.execute(
                 SubmitStatement(
                     requesterID: requester.id, podID: podID, actorLabel: requester.email, source: source.rawValue,
-                    submittedVia: source == .api ? "portal" : source.rawValue, action: AuditAction.requestSubmitted.rawValue,
+                    submittedVia: door.rawValue, action: AuditAction.requestSubmitted.rawValue,
                     instance: target.instance.rawValue, database: target.database.rawValue,
                     submissionType: request.submissionType.rawValue, queryText: request.queryText, reason: request.reason,
                     postgresqlLevel: try? levels.postgresql.get().rawValue, mongodbLevel: try? levels.mongodb.get().rawValue,

@@ -58,7 +58,7 @@ extension PortalStore {
             if let recent = skipIfSyncedWithin {
                 let isRecent = try await connection.query(
                     """
-                    SELECT coalesce(last_sync_at > now() - make_interval(secs => \(recent.seconds)), false)
+                    SELECT coalesce(last_sync_at > now() - make_interval(secs => \(recent.timeInterval)), false)
                     FROM database_instances WHERE id = \(instance.id)
                     """,
                     logger: logger
@@ -70,7 +70,7 @@ extension PortalStore {
                 """
                 UPDATE database_sync_history
                 SET status = 'running', claimed_by = \(worker), started_at = clock_timestamp(),
-                    lease_expires_at = clock_timestamp() + make_interval(secs => \(lease.seconds))
+                    lease_expires_at = clock_timestamp() + make_interval(secs => \(lease.timeInterval))
                 WHERE instance_id = \(instance.id) AND status = 'queued'
                 RETURNING id, triggered_via
                 """,
@@ -84,7 +84,7 @@ extension PortalStore {
                 INSERT INTO database_sync_history (instance_id, status, triggered_by, triggered_via, triggered_by_label,
                     claimed_by, lease_expires_at, started_at, requested_at)
                 VALUES (\(instance.id), 'running', \(actor.userID), \(trigger.rawValue), \(actor.label),
-                    \(worker), clock_timestamp() + make_interval(secs => \(lease.seconds)), clock_timestamp(), clock_timestamp())
+                    \(worker), clock_timestamp() + make_interval(secs => \(lease.timeInterval)), clock_timestamp(), clock_timestamp())
                 ON CONFLICT (instance_id) WHERE status IN ('queued', 'running') DO NOTHING
                 RETURNING id
                 """,
@@ -140,7 +140,7 @@ extension PortalStore {
                 """
                 UPDATE database_sync_history
                 SET status = 'running', claimed_by = \(worker), started_at = clock_timestamp(),
-                    lease_expires_at = clock_timestamp() + make_interval(secs => \(lease.seconds))
+                    lease_expires_at = clock_timestamp() + make_interval(secs => \(lease.timeInterval))
                 WHERE id = (SELECT id FROM database_sync_history WHERE status = 'queued' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
                 RETURNING id, (SELECT name FROM database_instances i WHERE i.id = instance_id), triggered_via
                 """,
@@ -157,13 +157,7 @@ extension PortalStore {
 
     /// The instance of a sync, or a `ValidationError` a person can act on.
     func syncableInstance(named name: InstanceName) async throws -> DatabaseInstance {
-        guard let instance = try await listInstances(named: name.rawValue).first else {
-            throw ValidationError(field: "instance", "there is no instance named '\(name)' (see `querygate instances list`)")
-        }
-        guard instance.isActive else {
-            throw ValidationError(field: "instance", "instance '\(name)' is deactivated: activate it before syncing it")
-        }
-        return instance
+        try SyncRules.syncable(try await listInstances(named: name.rawValue).first, named: name, isActive: \.isActive)
     }
 
     /// Closes, as failed, every running sync whose claim has lapsed (the process running it stopped), so that its

@@ -10,6 +10,20 @@ public enum RequestDeadlines {
         podSeconds.map { .seconds($0) } ?? defaultTTL
     }
 
+    /// The times to live, in seconds, that a pod may set for its requests: from a minute to 90 days.
+    public static let allowedPodTimeToLive = 60...(90 * 86_400)
+
+    /// A pod's own time to live as it is stored, in whole seconds (`nil`: back to QueryGate's default).
+    /// - Throws: `ValidationError` (field `request-ttl`) outside `allowedPodTimeToLive`.
+    public static func podTimeToLiveSeconds(_ ttl: Duration?) throws(ValidationError) -> Int? {
+        guard let ttl else { return nil }
+        let seconds = Int(ttl.components.seconds)
+        guard allowedPodTimeToLive.contains(seconds) else {
+            throw ValidationError(field: "request-ttl", "a request's time to live is from 1m to 90d")
+        }
+        return seconds
+    }
+
     /// When a request in `status` expires: a pending one a time to live after it was made, an approved one that
     /// never started (no executor ran it) a time to live after its approval; nil for every other state, and
     /// without a time to live.

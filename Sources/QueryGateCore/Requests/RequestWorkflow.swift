@@ -129,8 +129,14 @@ public enum RequestWorkflow {
     /// see it (`RequestVisibility`: their pod's, or any for an admin), they approve requests at all and not their own
     /// (`ApprovalPolicy`), and they have not approved it already.
     public static func awaitsDecision(of user: User, on request: RequestDetails) -> Bool {
-        request.status == .pending && user.isActive && user.role != .developer && request.requester.email != user.email
+        request.status == .pending && decidesAny(user) && request.requester.email != user.email
             && RequestVisibility.allows(user, toSee: request) && !request.approvals.contains { $0.email == user.email }
+    }
+
+    /// Whether any request can wait for a decision of `user`: an active manager or admin. A store need not look
+    /// for the requests of anyone else.
+    public static func decidesAny(_ user: User) -> Bool {
+        user.isActive && user.role != .developer
     }
 
     /// The reason of a rejection, trimmed; the requester reads it, so it must say something.

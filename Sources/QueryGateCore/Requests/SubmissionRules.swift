@@ -33,6 +33,36 @@ public enum SubmissionRules {
         }
     }
 
+    /// What a store knows of a request's target when the request arrives: its engine, whether the last sync found
+    /// it, and whether it and its instance are enabled.
+    public struct TargetState: Sendable, Equatable {
+        public let engine: DatabaseType
+        /// The last database sync did not find it on its server.
+        public let isMissing: Bool
+        /// The database and its instance are both enabled.
+        public let isEnabled: Bool
+
+        public init(engine: DatabaseType, isMissing: Bool, isEnabled: Bool) {
+            self.engine = engine
+            self.isMissing = isMissing
+            self.isEnabled = isEnabled
+        }
+    }
+
+    /// Whether the target takes the request, and the text's risk class there; `target` is nil when there is no
+    /// such database. The checks come in this order: the target exists, was found by the last sync, is enabled;
+    /// then the text suits its engine. (The pod comes last, `Refusal.noPod`.) `querygate_submit` writes the same
+    /// order in SQL, so that a submission takes one round trip; `SubmissionRulesContractTests` holds it to this one.
+    /// - Throws: `ValidationError`: a `Refusal`'s, or the engine's for the text.
+    public static func level(
+        on target: TargetState?, at path: TargetPath, _ levels: Levels
+    ) throws(ValidationError) -> RiskAssessment.Level {
+        guard let target else { throw Refusal.noSuchTarget.error(for: path) }
+        if target.isMissing { throw Refusal.targetMissing.error(for: path) }
+        if !target.isEnabled { throw Refusal.targetDisabled.error(for: path) }
+        return try levels.level(on: target.engine)
+    }
+
     /// A PostgreSQL query is one statement (a script may be several); its risk class, or why it cannot be sent.
     static func levelForPostgreSQL(_ request: NewRequest) throws(ValidationError) -> RiskAssessment.Level {
         let statements = SQLScript.parse(request.queryText)
@@ -49,10 +79,9 @@ public enum SubmissionRules {
         return RiskAnalysis.assess(statements: statements).level
     }
 
-    /// Why a target or a pod cannot take a request. Which applies is found where the targets are (the PostgreSQL
-    /// store's `querygate_submit`, migration 013, checks them in this order: unknown, missing, disabled; then the
-    /// text for the engine; then the pod); the sentence is said here.
-    public enum Refusal: Sendable, Equatable {
+    /// Why a target or a pod cannot take a request, in words; which applies, and in which order, is
+    /// `level(on:at:_:)`.
+    public enum Refusal: Sendable, Equatable, CaseIterable {
         /// No database of that name on that instance.
         case noSuchTarget
         /// The last database sync did not find it on the server.

@@ -29,7 +29,7 @@ public final class PortalMetrics: Sendable {
     /// (the last pending request decided) does not keep showing its old count.
     func render() async throws -> String {
         let counts = try await store.counts()
-        let doors = Set(["slack", "portal", "cli"] + counts.requests.keys.map(\.second))
+        let doors = Set(SubmissionDoor.allCases.map(\.rawValue) + counts.requests.keys.map(\.second))
         for status in RequestStatus.allCases.map(\.rawValue) {
             for door in doors {
                 registry.makeGauge(name: "querygate_requests", labels: [("status", status), ("door", door)])
