@@ -16,7 +16,7 @@ public struct ValidationError: Error, Equatable, Sendable, CustomStringConvertib
 
 extension ValidationError {
     /// An instance name that names no instance, said the same way by every door (the CLI, the API, Slack).
-    public static func noInstance(named name: String) -> ValidationError {
+    public static func noInstance(named name: InstanceName) -> ValidationError {
         ValidationError(field: "instance", "there is no instance named '\(name)' (see `querygate instances list`)")
     }
 }

@@ -21,6 +21,8 @@ struct SubmissionRulesContractTests {
         let setApprovals: @Sendable (String, ApprovalQuorum) async throws -> Void
         let requestsRecorded: @Sendable () async throws -> Int
         let dev: User
+        /// Everyone of the organisation, as the store reads them.
+        let everyone: [User]
     }
 
     typealias Store = ContractStore
@@ -56,7 +58,8 @@ struct SubmissionRulesContractTests {
                         _ = try await store.setApprovals(of: PodName(pod), changes, by: .system)
                     },
                     requestsRecorded: { try await Rows.count("query_requests", in: database) },
-                    dev: try #require(try await store.user(slackUserID: SlackIDs.dev))))
+                    dev: try #require(try await store.user(slackUserID: SlackIDs.dev)),
+                    everyone: try await Self.everyone { try await store.user(slackUserID: $0) }))
             }
         case .memory:
             let twin = MemoryRequestRepository()
@@ -68,8 +71,15 @@ struct SubmissionRulesContractTests {
                 },
                 setApprovals: { pod, quorum in await twin.setApprovals(of: pod, quorum) },
                 requestsRecorded: { await twin.requestCount },
-                dev: try #require(try await twin.user(slackUserID: SlackIDs.dev))))
+                dev: try #require(try await twin.user(slackUserID: SlackIDs.dev)),
+                everyone: try await Self.everyone { try await twin.user(slackUserID: $0) }))
         }
+    }
+
+    static func everyone(_ user: (String) async throws -> User?) async throws -> [User] {
+        var users: [User] = []
+        for person in Organisation.people { users.append(try #require(try await user(person.slackUserID))) }
+        return users
     }
 
     /// A text for PostgreSQL only, one for MongoDB only (as far as the engines' checks go), and one for neither.
@@ -134,6 +144,21 @@ struct SubmissionRulesContractTests {
                 #expect(submitted.approvalsRequired == quorum.required(for: level), "\(text)")
                 #expect(try await door.requests.requestDetails(id: submitted.id)?.approvalsRequired == quorum.required(for: level), "\(text)")
             }
+        }
+    }
+
+    @Test("A request names its pod's active managers as its approvers, as the core's rule says", arguments: Store.allCases)
+    func approversAreTheCoresNamedApprovers(_ store: Store) async throws {
+        try await Self.withDoor(store) { door in
+            let request = try NewRequest(target: Organisation.target, queryText: "SELECT 1", reason: "Ticket 4711")
+            let submitted = try await door.requests.submit(request, by: door.dev, via: .slack)
+            let podID = try #require(door.dev.podID)
+            let named = door.everyone.filter { ApprovalPolicy.isNamedApprover($0, ofPod: podID) }.sorted { $0.name < $1.name }
+            #expect(submitted.approvers.map(\.email) == named.map(\.email))
+            let details = try #require(try await door.requests.requestDetails(id: submitted.id))
+            #expect(details.managerSlackIDs == named.compactMap(\.slackUserID), "whom the approval message mentions")
+            // Olga is a deactivated manager of the pod, Sam another pod's, Ada an admin: none of them is named.
+            #expect(named.map(\.email) == [Organisation.Emails.maria])
         }
     }
 

@@ -62,7 +62,7 @@ struct SyncPlanTests {
     @Test func onlyAnActiveInstanceIsSynced() throws {
         let name = try InstanceName("pg-main")
         #expect(try SyncRules.syncable((name: "pg-main", active: true), named: name, isActive: { $0.active }).name == "pg-main")
-        #expect(throws: ValidationError.noInstance(named: "pg-main")) {
+        #expect(throws: ValidationError.noInstance(named: name)) {
             try SyncRules.syncable(nil as (name: String, active: Bool)?, named: name, isActive: { $0.active })
         }
         #expect(throws: ValidationError(field: "instance", "instance 'pg-main' is deactivated: activate it before syncing it")) {

@@ -101,7 +101,7 @@ public actor MemoryDirectory: Directory {
     /// Adds a database by hand (`source = manual`), as `PortalStore.addDatabase` does.
     public func addDatabase(instance: InstanceName, name: DatabaseName, description: String? = nil) throws {
         guard let owner = instances.first(where: { $0.name == instance.rawValue }) else {
-            throw ValidationError.noInstance(named: "\(instance)")
+            throw ValidationError.noInstance(named: instance)
         }
         guard !databases.contains(where: { $0.instanceID == owner.id && $0.name == name.rawValue }) else {
             throw ValidationError(field: "name", "instance '\(instance)' already has a database named '\(name)'")
@@ -227,7 +227,7 @@ public actor MemoryDirectory: Directory {
         var instanceID: Int?
         if let instance = new.instance {
             guard let found = instances.first(where: { $0.name == instance.rawValue }) else {
-                throw ValidationError.noInstance(named: "\(instance)")
+                throw ValidationError.noInstance(named: instance)
             }
             instanceID = found.id
         }

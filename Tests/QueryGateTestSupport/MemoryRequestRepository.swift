@@ -246,7 +246,7 @@ public actor MemoryRequestRepository: RequestRepository {
 
     /// The pod's active managers, by name (the approvers `querygate_submit` returns, and whom a message mentions).
     private func managers(of podID: Int) -> [User] {
-        users.values.filter { $0.podID == podID && $0.role == .manager && $0.isActive }.sorted { $0.name < $1.name }
+        users.values.filter { ApprovalPolicy.isNamedApprover($0, ofPod: podID) }.sorted { $0.name < $1.name }
     }
 
     private static func person(_ user: User) -> RequestDetails.Person {

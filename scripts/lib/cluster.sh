@@ -29,17 +29,40 @@ install_missing() {
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# Where the cluster's files go: memory (/dev/shm) when it has room. The tests create and drop a database each, some
-# 500 a run; on this machine's disk a CREATE DATABASE took 170-250 ms of file creation, in memory 13-25 ms, which
-# was most of what the test phase spent waiting.
+# Where the cluster's files go: memory (/dev/shm) when it has room, unless QUERYGATE_PG_PARENT names a folder. The
+# tests create and drop a database each, some 500 a run; on this machine's disk a CREATE DATABASE took 170-250 ms of
+# file creation, in memory 13-25 ms, which was most of what the test phase spent waiting. A tmpfs reports its size
+# cap as free space, not the memory there is, so the memory left is checked too.
 cluster_parent() {
-  local free_kb
+  if [ -n "${QUERYGATE_PG_PARENT:-}" ]; then
+    echo "$QUERYGATE_PG_PARENT"
+    return
+  fi
+  local free_kb available_kb
   free_kb=$(df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 { print $4 }')
-  if [ -d /dev/shm ] && [ -w /dev/shm ] && [ "${free_kb:-0}" -gt $((4 * 1024 * 1024)) ]; then
+  available_kb=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo 2>/dev/null)
+  if [ -d /dev/shm ] && [ -w /dev/shm ] && [ "${free_kb:-0}" -gt $((4 * 1024 * 1024)) ] \
+    && [ "${available_kb:-0}" -gt $((8 * 1024 * 1024)) ]; then
     echo /dev/shm
   else
     echo /tmp
   fi
+}
+
+# A run killed outright (SIGKILL, the OOM killer) cannot remove its cluster, and in memory the files would stay
+# until a reboot: remove those whose server is gone. One still starting (no pid file yet) is left alone for an hour.
+remove_abandoned_clusters() {
+  local dir pid
+  for dir in /dev/shm/querygate-pg.*; do
+    [ -d "$dir" ] || continue
+    if [ -f "$dir/data/postmaster.pid" ]; then
+      pid=$(head -n 1 "$dir/data/postmaster.pid")
+      [ -n "$pid" ] && [ -d "/proc/$pid" ] && continue
+    elif [ -z "$(find "$dir" -maxdepth 0 -mmin +60 2>/dev/null)" ]; then
+      continue
+    fi
+    rm -rf "$dir" 2>/dev/null || true
+  done
 }
 
 # Starts a cluster on a free loopback port, as `postgres` when we are root (PostgreSQL refuses to run as root),
@@ -47,6 +70,7 @@ cluster_parent() {
 start_cluster() {
   bindir=$(pg_config --bindir)
   [ -x "$bindir/initdb" ] || bindir=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+  remove_abandoned_clusters
   workdir=$(mktemp -d "$(cluster_parent)/querygate-pg.XXXXXX")
   as_server=()
   if [ "$(id -u)" = 0 ]; then

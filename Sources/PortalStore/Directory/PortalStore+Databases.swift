@@ -85,7 +85,7 @@ extension PortalStore {
                     "SELECT id, type FROM database_instances WHERE name = \(instance.rawValue)", logger: logger
                 ).decode((Int, String).self).first { _ in true }
                 guard let (instanceID, type) = found else {
-                    throw ValidationError.noInstance(named: "\(instance)")
+                    throw ValidationError.noInstance(named: instance)
                 }
                 let id = try await connection.query(
                     """

@@ -55,7 +55,7 @@ extension PortalStore {
 
     /// Sets how long the pod's requests stay open before they expire (`nil`: back to `QUERYGATE_REQUEST_TTL`), and
     /// audits it. It applies to the pod's open requests at the next sweep.
-    /// - Throws: `ValidationError` for an unknown pod or a time to live outside `RequestDeadlines.allowedPodTimeToLive`.
+    /// - Throws: `ValidationError` for an unknown pod or a time to live outside `RequestDeadlines.allowedTimeToLive`.
     public func setRequestTTL(of pod: PodName, to ttl: Duration?, by actor: AuditActor) async throws {
         let seconds = try RequestDeadlines.podTimeToLiveSeconds(ttl)
         let logger = self.logger

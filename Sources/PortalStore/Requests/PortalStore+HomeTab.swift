@@ -4,7 +4,8 @@ import QueryGateCore
 /// Slack's Home tab: what it shows for a person, and the outbox rows that republish it. A tab is republished when
 /// a request it shows changes, for the people who have opened it at least once (`users.home_opened_at`); one
 /// queued row per person is enough, since the view is rendered from the current state when it is delivered. The
-/// refreshes are queued by `querygate_refresh_home_tabs` (migration 013), with every change of a request's state.
+/// refreshes are queued by `querygate_refresh_home_tabs` (migrations 013, 015), with every change of a request's state,
+/// for the people `RequestVisibility` lets see the request (`SubmissionRulesContractTests` hold the SQL to it).
 extension PortalStore {
     /// What one person's Home tab shows: the pending requests that wait for their decision
     /// (`RequestWorkflow.awaitsDecision`), newest first, and their own recent requests.

@@ -29,7 +29,7 @@ extension PortalStore {
                         "SELECT id FROM database_instances WHERE name = \(instance.rawValue)", logger: logger
                     ).decode(Int.self).first { _ in true }
                     guard instanceID != nil else {
-                        throw ValidationError.noInstance(named: "\(instance)")
+                        throw ValidationError.noInstance(named: instance)
                     }
                 }
                 let row = try await connection.query(
@@ -66,7 +66,7 @@ extension PortalStore {
                     "SELECT id FROM database_instances WHERE name = \(instance.rawValue)", logger: logger
                 ).decode(Int.self).first { _ in true }
                 guard instanceID != nil else {
-                    throw ValidationError.noInstance(named: "\(instance)")
+                    throw ValidationError.noInstance(named: instance)
                 }
             }
             let removed = try await Self.deleteBlacklistPattern(

@@ -74,7 +74,7 @@ struct SyncCommand: AsyncParsableCommand {
             let limit = self.limit
             let entries = try await context.withStore { store in
                 if let instance, try await store.listInstances(named: instance.rawValue).isEmpty {
-                    throw QueryGateCore.ValidationError.noInstance(named: "\(instance)")
+                    throw QueryGateCore.ValidationError.noInstance(named: instance)
                 }
                 return try await store.syncHistory(instance: instance, limit: limit)
             }

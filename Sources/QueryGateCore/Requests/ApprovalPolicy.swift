@@ -33,6 +33,12 @@ public enum ApprovalPolicy {
         }
     }
 
+    /// Whether `user` is one of the approvers a request of pod `podID` names (the submission's answer lists them, its
+    /// message mentions them): the pod's active managers. Admins may decide too, unnamed.
+    public static func isNamedApprover(_ user: User, ofPod podID: Int) -> Bool {
+        user.isActive && user.role == .manager && user.podID == podID
+    }
+
     /// `nil` when `decider` may approve or reject a request of `podID` made by `requesterID`.
     public static func refusal(for decider: Decider, requesterID: Int, podID: Int) -> Refusal? {
         guard decider.isActive else { return .inactive }

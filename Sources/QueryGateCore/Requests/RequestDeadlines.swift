@@ -10,15 +10,16 @@ public enum RequestDeadlines {
         podSeconds.map { .seconds($0) } ?? defaultTTL
     }
 
-    /// The times to live, in seconds, that a pod may set for its requests: from a minute to 90 days.
-    public static let allowedPodTimeToLive = 60...(90 * 86_400)
+    /// The times to live, in seconds, that requests may have (QueryGate's default, or a pod's own): from a minute
+    /// to 90 days.
+    public static let allowedTimeToLive = 60...(90 * 86_400)
 
     /// A pod's own time to live as it is stored, in whole seconds (`nil`: back to QueryGate's default).
-    /// - Throws: `ValidationError` (field `request-ttl`) outside `allowedPodTimeToLive`.
+    /// - Throws: `ValidationError` (field `request-ttl`) outside `allowedTimeToLive`.
     public static func podTimeToLiveSeconds(_ ttl: Duration?) throws(ValidationError) -> Int? {
         guard let ttl else { return nil }
         let seconds = Int(ttl.components.seconds)
-        guard allowedPodTimeToLive.contains(seconds) else {
+        guard allowedTimeToLive.contains(seconds) else {
             throw ValidationError(field: "request-ttl", "a request's time to live is from 1m to 90d")
         }
         return seconds

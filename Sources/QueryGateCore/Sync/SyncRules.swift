@@ -7,7 +7,7 @@ public enum SyncRules {
     public static func syncable<Instance>(
         _ instance: Instance?, named name: InstanceName, isActive: (Instance) -> Bool
     ) throws(ValidationError) -> Instance {
-        guard let instance else { throw ValidationError.noInstance(named: name.rawValue) }
+        guard let instance else { throw ValidationError.noInstance(named: name) }
         guard isActive(instance) else {
             throw ValidationError(field: "instance", "instance '\(name)' is deactivated: activate it before syncing it")
         }

@@ -37,7 +37,7 @@ public enum HomeTab {
             "You are \(Blocks.escape(user.name)), \(user.role.rawValue)\(user.podName.map { " of pod " + Blocks.escape($0) } ?? ""). "
                 + "Updated <!date^\(Int(now.timeIntervalSince1970))^{date_short_pretty} at {time}|\(now.formatted(.iso8601))>."))
 
-        if user.role != .developer {
+        if RequestWorkflow.decidesAny(user) {
             blocks.append(Blocks.header("Waiting for your decision (\(contents.decisionsInAll))"))
             if contents.decisions.isEmpty {
                 blocks.append(Blocks.section("Nothing waits for you."))
