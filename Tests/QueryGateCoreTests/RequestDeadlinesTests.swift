@@ -19,7 +19,7 @@ struct RequestDeadlinesTests {
         #expect(try RequestDeadlines.podTimeToLiveSeconds(nil) == nil)
         #expect(try RequestDeadlines.podTimeToLiveSeconds(.seconds(60)) == 60)
         #expect(try RequestDeadlines.podTimeToLiveSeconds(.seconds(90 * 86_400)) == 90 * 86_400)
-        for outside in [Duration.seconds(59), .seconds(90 * 86_400 + 1), .zero, .seconds(-60)] {
+        for outside in [Duration.seconds(59), .milliseconds(59_999), .seconds(90 * 86_400 + 1), .zero, .seconds(-60)] {
             #expect(throws: ValidationError(field: "request-ttl", "a request's time to live is from 1m to 90d")) {
                 try RequestDeadlines.podTimeToLiveSeconds(outside)
             }

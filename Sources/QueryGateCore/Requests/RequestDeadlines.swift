@@ -10,19 +10,18 @@ public enum RequestDeadlines {
         podSeconds.map { .seconds($0) } ?? defaultTTL
     }
 
-    /// The times to live, in seconds, that requests may have (QueryGate's default, or a pod's own): from a minute
+    /// The times to live that requests may have (QueryGate's default, or a pod's own): from a minute
     /// to 90 days.
-    public static let allowedTimeToLive = 60...(90 * 86_400)
+    public static let allowedTimeToLive: ClosedRange<Duration> = .seconds(60)...(.seconds(90 * 86_400))
 
     /// A pod's own time to live as it is stored, in whole seconds (`nil`: back to QueryGate's default).
     /// - Throws: `ValidationError` (field `request-ttl`) outside `allowedTimeToLive`.
     public static func podTimeToLiveSeconds(_ ttl: Duration?) throws(ValidationError) -> Int? {
         guard let ttl else { return nil }
-        let seconds = Int(ttl.components.seconds)
-        guard allowedTimeToLive.contains(seconds) else {
+        guard allowedTimeToLive.contains(ttl) else {
             throw ValidationError(field: "request-ttl", "a request's time to live is from 1m to 90d")
         }
-        return seconds
+        return Int(ttl.components.seconds)
     }
 
     /// When a request in `status` expires: a pending one a time to live after it was made, an approved one that

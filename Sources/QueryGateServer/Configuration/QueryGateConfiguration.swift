@@ -112,7 +112,7 @@ public struct QueryGateConfiguration: Sendable {
                 concurrency: try reader.integer(Settings.executorConcurrency, in: 0...64, meaning: "a number of requests") ?? 2,
                 lease: try reader.duration(Settings.executorLease, in: .seconds(3)...(.seconds(600))) ?? .seconds(10),
                 requestTTL: reader.string(Settings.requestTTL) == "0"
-                    ? nil : try reader.duration(Settings.requestTTL, in: .seconds(RequestDeadlines.allowedTimeToLive.lowerBound)...(.seconds(RequestDeadlines.allowedTimeToLive.upperBound))) ?? .seconds(86_400),
+                    ? nil : try reader.duration(Settings.requestTTL, in: RequestDeadlines.allowedTimeToLive) ?? .seconds(86_400),
                 reminderPercent: try reader.integer(Settings.reminderPercent, in: 0...99, meaning: "a percentage of the request's time to live") ?? 50
             ),
             sync: SyncSettings(
