@@ -1,4 +1,4 @@
--- The consolidated portal schema for fresh installs: 001 to 015 in one file, as the seed describes.
+-- The consolidated portal schema for fresh installs: 001 to 016 in one file, as the seed describes.
 --
 --     psql -v ON_ERROR_STOP=1 -d portal_db -f Migrations/portal_db_schema.sql
 --
@@ -171,6 +171,12 @@ CREATE TABLE IF NOT EXISTS slack_notifications (
 CREATE INDEX IF NOT EXISTS slack_notifications_due_idx ON slack_notifications (next_attempt_at)
     WHERE status = 'pending';
 CREATE INDEX IF NOT EXISTS slack_notifications_request_idx ON slack_notifications (request_id);
+-- From 016: the claim's "no older update of the same message waits" and the Home-tab refresh's "one already
+-- waits", as index lookups however many notifications wait.
+CREATE INDEX IF NOT EXISTS slack_notifications_pending_children_idx ON slack_notifications (parent_id, id)
+    WHERE status = 'pending' AND parent_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS slack_notifications_pending_home_tabs_idx ON slack_notifications (recipient)
+    WHERE status = 'pending' AND notification_type = 'home_tab';
 
 -- Every action, by whom, through which door. Append-only.
 CREATE TABLE IF NOT EXISTS audit_logs (
