@@ -23,9 +23,10 @@ public struct PortalDatabase: Sendable {
                 case .prefer: .prefer(.makeClientConfiguration())
                 case .require: .require(.makeClientConfiguration())
                 }
-            let client = PostgresClient.Configuration(
+            var client = PostgresClient.Configuration(
                 host: external.host, port: external.port, username: external.user, password: external.password?.reveal(),
                 database: external.database, tls: tls)
+            client.options.maximumConnections = configuration.portalConnections
             return PortalDatabase(
                 clientConfiguration: client, location: "\(external.user)@\(external.host):\(external.port)/\(external.database)",
                 isEmbedded: false, embeddedStartedHere: nil)
@@ -33,8 +34,10 @@ public struct PortalDatabase: Sendable {
         let embedded = try EmbeddedPostgres(baseDirectory: configuration.dataDirectory, logger: logger)
         let started = try embedded.start()
         try await embedded.createDatabaseIfMissing()
+        var client = embedded.clientConfiguration
+        client.options.maximumConnections = configuration.portalConnections
         return PortalDatabase(
-            clientConfiguration: embedded.clientConfiguration, location: "embedded PostgreSQL in \(embedded.dataDirectory.path)",
+            clientConfiguration: client, location: "embedded PostgreSQL in \(embedded.dataDirectory.path)",
             isEmbedded: true, embeddedStartedHere: started ? embedded : nil)
     }
 

@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import PostgresNIO
 import QueryGateServer
 import Testing
 
@@ -75,6 +77,9 @@ struct ConfigurationTests {
         (["QUERYGATE_SYNC_INTERVAL": "5s"], "QUERYGATE_SYNC_INTERVAL"),
         (["QUERYGATE_SYNC_INTERVAL": "hourly"], "QUERYGATE_SYNC_INTERVAL"),
         (["QUERYGATE_SYNC_TIMEOUT": "0"], "QUERYGATE_SYNC_TIMEOUT"),
+        (["QUERYGATE_PORTAL_CONNECTIONS": "many"], "QUERYGATE_PORTAL_CONNECTIONS"),
+        (["QUERYGATE_PORTAL_CONNECTIONS": "3"], "QUERYGATE_PORTAL_CONNECTIONS"),
+        (["QUERYGATE_PORTAL_CONNECTIONS": "8", "QUERYGATE_EXECUTOR_CONCURRENCY": "5"], "QUERYGATE_PORTAL_CONNECTIONS"),
     ])
     func badValues(environment: [String: String], variable: String) {
         do {
@@ -158,6 +163,18 @@ struct ConfigurationTests {
         #expect(defaults.sync.interval == .seconds(3600) && defaults.sync.timeout == .seconds(30))
         let off = try Self.load(["QUERYGATE_SYNC_INTERVAL": "0", "QUERYGATE_SYNC_TIMEOUT": "5s"])
         #expect(off.sync.interval == nil && off.sync.timeout == .seconds(5))
+    }
+
+    @Test("The portal pool: 8 connections, more when the executor runs more at once, and the portal client is built with it")
+    func portalConnections() async throws {
+        #expect(try Self.load([:]).portalConnections == 8)
+        #expect(try Self.load(["QUERYGATE_EXECUTOR_CONCURRENCY": "10"]).portalConnections == 14)
+        #expect(try Self.load(["QUERYGATE_PORTAL_CONNECTIONS": "30", "QUERYGATE_EXECUTOR_CONCURRENCY": "10"]).portalConnections == 30)
+        #expect(try Self.load(["QUERYGATE_PORTAL_CONNECTIONS": "6"]).portalConnections == 6)
+        // What the client is built with: `open` of an external database connects to nothing yet.
+        let external = try Self.load(["PORTAL_DB_HOST": "db.internal", "QUERYGATE_PORTAL_CONNECTIONS": "12"])
+        let database = try await PortalDatabase.open(external, logger: Logger(label: "test"))
+        #expect(database.clientConfiguration.options.maximumConnections == 12)
     }
 
     @Test func requestsExpireAfterADayByDefaultAndTheMetricsTokenIsAStrongSecret() throws {

@@ -39,6 +39,7 @@ enum Settings {
     static let portalUser = "PORTAL_DB_USER"
     static let portalPassword = "PORTAL_DB_PASSWORD"
     static let portalSSLMode = "PORTAL_DB_SSLMODE"
+    static let portalConnections = "QUERYGATE_PORTAL_CONNECTIONS"
     static let jwtSecret = "JWT_SECRET"
     static let jwtRefreshSecret = "JWT_REFRESH_SECRET"
     static let jwtAccessExpires = "JWT_ACCESS_EXPIRES"
@@ -68,7 +69,7 @@ enum Settings {
 
     static let secrets: Set<String> = [portalPassword, jwtSecret, jwtRefreshSecret, slackSigningSecret, slackBotToken, metricsToken]
     static let known: Set<String> = [
-        portalHost, portalPort, portalName, portalUser, portalPassword, portalSSLMode, jwtSecret, jwtRefreshSecret,
+        portalHost, portalPort, portalName, portalUser, portalPassword, portalSSLMode, portalConnections, jwtSecret, jwtRefreshSecret,
         jwtAccessExpires, jwtRefreshExpiresDays, slackSigningSecret, slackBotToken, slackAPIURL, host, port, logLevel,
         dataDirectory, autoMigrate, migrationsDirectory, statementTimeout, maxRows, maxResultBytes, executorConcurrency, executorLease, bcryptCost,
         corsOrigins, syncInterval, syncTimeout, requestTTL, reminderPercent, metricsToken,
