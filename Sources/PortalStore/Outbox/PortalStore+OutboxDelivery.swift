@@ -75,23 +75,7 @@ extension PortalStore {
         let logger = self.logger
         return try await transaction { connection in
             while true {
-                let rows = try await connection.query(
-                    """
-                    SELECT n.id, n.notification_type, n.request_id, n.recipient, n.channel_id, p.channel_id, p.message_ts,
-                           p.status, n.payload::text, n.attempts, n.claimed_by
-                    FROM slack_notifications n
-                    LEFT JOIN slack_notifications p ON p.id = n.parent_id
-                    WHERE n.status = 'pending' AND n.next_attempt_at <= now()
-                      AND (n.lease_expires_at IS NULL OR n.lease_expires_at < now())
-                      AND (n.parent_id IS NULL OR p.message_ts IS NOT NULL OR p.status = 'failed')
-                      AND (n.parent_id IS NULL OR NOT EXISTS (SELECT 1 FROM slack_notifications e
-                                      WHERE e.parent_id = n.parent_id AND e.id < n.id AND e.status = 'pending'))
-                    ORDER BY n.next_attempt_at, n.id
-                    LIMIT 1
-                    FOR NO KEY UPDATE OF n SKIP LOCKED
-                    """,
-                    logger: logger
-                )
+                let rows = try await connection.query(PostgresQuery(unsafeSQL: Self.nextDueNotificationSQL), logger: logger)
                 guard let row = try await rows.first(where: { _ in true }) else { return nil }
                 let (id, type, requestID, recipient, channelID, parentChannel, parentTS, parentStatus, payloadJSON, attempts, previousWorker) =
                     try row.decode((Int, String, Int?, String, String?, String?, String?, String?, String, Int, String?).self)
@@ -123,6 +107,23 @@ extension PortalStore {
             }
         }
     }
+
+    /// The oldest due notification, locked for this transaction (see `claimNextNotification`). A constant, with no
+    /// value in it; a test reads its plan.
+    static let nextDueNotificationSQL = """
+        SELECT n.id, n.notification_type, n.request_id, n.recipient, n.channel_id, p.channel_id, p.message_ts,
+               p.status, n.payload::text, n.attempts, n.claimed_by
+        FROM slack_notifications n
+        LEFT JOIN slack_notifications p ON p.id = n.parent_id
+        WHERE n.status = 'pending' AND n.next_attempt_at <= now()
+          AND (n.lease_expires_at IS NULL OR n.lease_expires_at < now())
+          AND (n.parent_id IS NULL OR p.message_ts IS NOT NULL OR p.status = 'failed')
+          AND (n.parent_id IS NULL OR NOT EXISTS (
+                  SELECT 1 FROM slack_notifications e WHERE e.parent_id = n.parent_id AND e.id < n.id AND e.status = 'pending'))
+        ORDER BY n.next_attempt_at, n.id
+        LIMIT 1
+        FOR NO KEY UPDATE OF n SKIP LOCKED
+        """
 
     /// Extends this worker's claim on a notification during a long Slack call; false if it no longer holds it.
     public func renewNotificationLease(id: Int, workerID: String, lease: Duration) async throws -> Bool {
