@@ -80,6 +80,9 @@ struct ConfigurationTests {
         (["QUERYGATE_PORTAL_CONNECTIONS": "many"], "QUERYGATE_PORTAL_CONNECTIONS"),
         (["QUERYGATE_PORTAL_CONNECTIONS": "3"], "QUERYGATE_PORTAL_CONNECTIONS"),
         (["QUERYGATE_PORTAL_CONNECTIONS": "8", "QUERYGATE_EXECUTOR_CONCURRENCY": "5"], "QUERYGATE_PORTAL_CONNECTIONS"),
+        (["QUERYGATE_PORTAL_CONNECTIONS": "1001", "PORTAL_DB_HOST": "db"], "QUERYGATE_PORTAL_CONNECTIONS"),
+        // The embedded server takes PostgreSQL's default 100 connections in all.
+        (["QUERYGATE_PORTAL_CONNECTIONS": "81"], "QUERYGATE_PORTAL_CONNECTIONS"),
     ])
     func badValues(environment: [String: String], variable: String) {
         do {
@@ -171,6 +174,8 @@ struct ConfigurationTests {
         #expect(try Self.load(["QUERYGATE_EXECUTOR_CONCURRENCY": "10"]).portalConnections == 14)
         #expect(try Self.load(["QUERYGATE_PORTAL_CONNECTIONS": "30", "QUERYGATE_EXECUTOR_CONCURRENCY": "10"]).portalConnections == 30)
         #expect(try Self.load(["QUERYGATE_PORTAL_CONNECTIONS": "6"]).portalConnections == 6)
+        #expect(try Self.load(["QUERYGATE_PORTAL_CONNECTIONS": "80"]).portalConnections == 80)
+        #expect(try Self.load(["QUERYGATE_PORTAL_CONNECTIONS": "500", "PORTAL_DB_HOST": "db"]).portalConnections == 500)
         // What the client is built with: `open` of an external database connects to nothing yet.
         let external = try Self.load(["PORTAL_DB_HOST": "db.internal", "QUERYGATE_PORTAL_CONNECTIONS": "12"])
         let database = try await PortalDatabase.open(external, logger: Logger(label: "test"))

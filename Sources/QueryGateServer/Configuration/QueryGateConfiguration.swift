@@ -95,9 +95,11 @@ public struct QueryGateConfiguration: Sendable {
             reminderPercent: try reader.integer(Settings.reminderPercent, in: 0...99, meaning: "a percentage of the request's time to live") ?? 50
         )
 
+        let portalDatabase = try PortalDatabaseSettings.read(from: &reader)
+
         let configuration = QueryGateConfiguration(
-            portalDatabase: try PortalDatabaseSettings.read(from: &reader),
-            portalConnections: try reader.portalConnections(executorConcurrency: execution.concurrency),
+            portalDatabase: portalDatabase,
+            portalConnections: try reader.portalConnections(executorConcurrency: execution.concurrency, embedded: portalDatabase == nil),
             httpHost: reader.string(Settings.host) ?? "127.0.0.1",
             httpPort: try reader.integer(Settings.port, in: 0...65_535, meaning: "a port number") ?? 8080,
             logLevel: try reader.logLevel(Settings.logLevel) ?? .info,
@@ -227,10 +229,13 @@ struct SettingsReader {
     }
 
     /// `QUERYGATE_PORTAL_CONNECTIONS`: 8 by default, and never fewer than the three LISTENs, the requests the
-    /// executor runs at once and one more for everything else.
-    func portalConnections(executorConcurrency: Int) throws(ConfigurationError) -> Int {
+    /// executor runs at once and one more for everything else. The embedded server keeps PostgreSQL's default
+    /// `max_connections` (100, three of them reserved), which `serve` shares with the admin commands.
+    func portalConnections(executorConcurrency: Int, embedded: Bool) throws(ConfigurationError) -> Int {
         let least = executorConcurrency + 4
-        guard let connections = try integer(Settings.portalConnections, in: 4...1_000, meaning: "a number of connections") else {
+        let most = embedded ? Self.embeddedPortalConnections : 1_000
+        // QUERYGATE_EXECUTOR_CONCURRENCY is at most 64, so `least` (68 at most) always fits under `most`.
+        guard let connections = try integer(Settings.portalConnections, in: 4...most, meaning: "a number of connections") else {
             return max(8, least)
         }
         guard connections >= least else {
@@ -240,6 +245,9 @@ struct SettingsReader {
         }
         return connections
     }
+
+    /// What one process may open to the embedded database, leaving room for the admin commands beside it.
+    static let embeddedPortalConnections = 80
 
     func boolean(_ key: String) throws(ConfigurationError) -> Bool? {
         guard let text = string(key) else { return nil }
