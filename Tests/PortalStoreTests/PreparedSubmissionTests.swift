@@ -5,7 +5,7 @@ import QueryGateServer
 import QueryGateTestSupport
 import Testing
 
-/// The submission's prepared statement is prepared once per connection: whatever the first call bound (a nil
+/// The submission's prepared statements (by person and by Slack account) are prepared once per connection: whatever the first call bound (a nil
 /// where the next has a number), every later call on that connection must still run.
 @Suite("The prepared submission")
 struct PreparedSubmissionTests {
@@ -26,6 +26,24 @@ struct PreparedSubmissionTests {
                 let third = try await store.submit(sql, by: dev, via: .slack)
                 #expect([first.id, second.id, third.id].sorted() == [first.id, first.id + 1, first.id + 2])
                 #expect(try await store.user(slackUserID: Organisation.SlackIDs.dev)?.id == dev.id)
+
+                // The same for the submission by Slack account (migration 017), on the same connection.
+                var byAccount: [Int] = []
+                for (request, deadline) in [(sql, true), (both, true), (sql, false), (both, false)] {
+                    let submit: @Sendable () async throws -> PortalStore.SlackSubmission = { try await store.submit(request, bySlackUser: Organisation.SlackIDs.dev, via: .slack) }
+                    let answer = deadline ? try await PortalDeadline.answer(within: .slack, submit) : try await submit()
+                    guard case .submitted(let submitted) = answer else { Issue.record("Dev's account was not found: \(answer)"); return }
+                    byAccount.append(submitted.id)
+                }
+                #expect(byAccount == Array((third.id + 1)...(third.id + 4)))
+                // Its audit rows name the person the account is linked to, as a submission by the person does.
+                let actors = try await client.query(
+                    "SELECT DISTINCT actor_user_id, actor_label, source FROM audit_logs WHERE action = 'request.submitted'"
+                ).decode((Int, String, String).self).reduce(into: []) { $0.append($1) }
+                #expect(actors.count == 1)
+                #expect(actors.first?.0 == dev.id)
+                #expect(actors.first?.1 == Organisation.Emails.dev)
+                #expect(actors.first?.2 == "slack")
             }
         }
     }

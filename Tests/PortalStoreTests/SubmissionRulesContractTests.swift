@@ -14,7 +14,8 @@ struct SubmissionRulesContractTests {
     typealias SlackIDs = Organisation.SlackIDs
 
     struct Door: Sendable {
-        let requests: any RequestRepository
+        /// Slack's desk, for its submission by account as well as by person.
+        let requests: any SlackDesk
         /// Registers `instance/database` with these facts (the instance is made on first use).
         let addTarget: @Sendable (_ instance: String, _ database: String, DatabaseType, _ instanceEnabled: Bool,
                                   _ databaseEnabled: Bool, _ missing: Bool) async throws -> Void
@@ -108,20 +109,32 @@ struct SubmissionRulesContractTests {
             for (path, state) in cases {
                 for text in Self.texts {
                     let request = try NewRequest(target: path, queryText: text, reason: "Ticket 4711")
-                    let before = try await door.requestsRecorded()
                     let expected = Result { () throws(ValidationError) in
                         try SubmissionRules.level(on: state, at: request.target, SubmissionRules.Levels(request))
                     }
-                    do {
-                        let submitted = try await door.requests.submit(request, by: door.dev, via: .slack)
-                        #expect(throws: Never.self, "\(path) \(text): recorded as #\(submitted.id)") { try expected.get() }
-                        #expect(try await door.requestsRecorded() == before + 1)
-                        outcomes.insert("recorded")
-                    } catch let error as ValidationError {
-                        #expect(throws: error, "\(path) \(text)") { try expected.get() }
-                        #expect(try await door.requestsRecorded() == before, "\(path) \(text): refused, and recorded anyway")
-                        let refusal = SubmissionRules.Refusal.allCases.first { $0.error(for: request.target) == error }
-                        outcomes.insert(refusal.map { "\($0)" } ?? error.field)
+                    // By the person (the API, the form) and by their Slack account (`/query`, which looks them up
+                    // in the same statement): the same rules either way.
+                    for byAccount in [false, true] {
+                        let before = try await door.requestsRecorded()
+                        do {
+                            let submitted = if byAccount {
+                                try await door.requests.submit(request, bySlackUser: SlackIDs.dev, via: .slack)
+                            } else {
+                                PortalStore.SlackSubmission.submitted(try await door.requests.submit(request, by: door.dev, via: .slack))
+                            }
+                            guard case .submitted(let recorded) = submitted else {
+                                Issue.record("\(path) \(text): the account was not found: \(submitted)")
+                                continue
+                            }
+                            #expect(throws: Never.self, "\(path) \(text): recorded as #\(recorded.id)") { try expected.get() }
+                            #expect(try await door.requestsRecorded() == before + 1)
+                            outcomes.insert("recorded")
+                        } catch let error as ValidationError {
+                            #expect(throws: error, "\(path) \(text)") { try expected.get() }
+                            #expect(try await door.requestsRecorded() == before, "\(path) \(text): refused, and recorded anyway")
+                            let refusal = SubmissionRules.Refusal.allCases.first { $0.error(for: request.target) == error }
+                            outcomes.insert(refusal.map { "\($0)" } ?? error.field)
+                        }
                     }
                 }
             }

@@ -21,6 +21,12 @@ extension MemoryRequestRepository: SlackDesk {
         users.values.first { $0.slackUserID == slackUserID }
     }
 
+    public func submit(_ request: NewRequest, bySlackUser slackUserID: String, via source: AuditSource) async throws -> PortalStore.SlackSubmission {
+        guard let user = try await user(slackUserID: slackUserID) else { return .stranger }
+        guard user.isActive else { return .deactivated }
+        return .submitted(try await submit(request, by: user, via: source))
+    }
+
     public func decisionContext(slackUserID: String, requestID: Int) async throws -> (user: User?, facts: DecisionFacts?) {
         (try await user(slackUserID: slackUserID), facts(of: requestID))
     }

@@ -90,6 +90,39 @@ struct SlackDeskContractTests {
         }
     }
 
+    @Test("A submission by Slack account is its person's; nobody's, a deactivated person's or one in no pod records nothing",
+          arguments: Store.allCases)
+    func submissionBySlackAccount(_ store: Store) async throws {
+        try await Self.withDoor(store) { door in
+            let request = try NewRequest(target: Organisation.target, queryText: "SELECT count(*) FROM customers", reason: "Ticket 4711")
+            #expect(try await door.desk.submit(request, bySlackUser: SlackIDs.stranger, via: .slack) == .stranger)
+            #expect(try await door.desk.submit(request, bySlackUser: SlackIDs.olga, via: .slack) == .deactivated)
+            // Ada is an admin, in no pod: the sentence `SubmissionRules.pod(of:)` says.
+            await #expect(throws: SubmissionRules.requesterInNoPod) {
+                try await door.desk.submit(request, bySlackUser: SlackIDs.ada, via: .slack)
+            }
+            #expect(try await door.requestAudit() == [], "a refusal records and audits nothing")
+
+            guard case .submitted(let submitted) = try await door.desk.submit(request, bySlackUser: SlackIDs.dev, via: .slack) else {
+                Issue.record("Dev's account was not found")
+                return
+            }
+            let details = try #require(try await door.desk.requestDetails(id: submitted.id))
+            #expect(details.requester.email == Organisation.Emails.dev)
+            #expect(details.requester.slackUserID == SlackIDs.dev)
+            #expect(details.status == .pending)
+            #expect(try await door.requestAudit() == ["request.submitted"])
+            // What the answer says is what a submission by the person gets.
+            let byPerson = try await door.desk.submit(request, by: try await door.person(SlackIDs.dev), via: .slack)
+            #expect(byPerson.id != submitted.id)
+            #expect(submitted.podName == "payments")
+            #expect(submitted.channelID == byPerson.channelID)
+            #expect(submitted.approvers == byPerson.approvers)
+            #expect(submitted.approvers.map(\.email) == [Organisation.Emails.maria])
+            #expect(submitted.approvalsRequired == byPerson.approvalsRequired)
+        }
+    }
+
     @Test("A click's context: the clicker and the request's facts, each nil when there is none", arguments: Store.allCases)
     func decisionContext(_ store: Store) async throws {
         try await Self.withDoor(store) { door in

@@ -66,6 +66,14 @@ struct SlashCommandTests {
             #expect(stranger.hasPrefix("You do not have a QueryGate account yet."))
             let olga = try await slack.reply("pg-main/customer_db why ```SELECT 1```", as: People.olga)
             #expect(olga.hasPrefix("Your QueryGate account is deactivated"))
+            // A malformed command, or one whose fields are refused, tells a stranger no more than a good one.
+            for text in ["pg-main/customer_db why SELECT 1", "pg-main/customer_db ```SELECT 1```", "bogus"] {
+                #expect(try await slack.reply(text, as: People.stranger).hasPrefix("You do not have a QueryGate account yet."), "\(text)")
+                #expect(try await slack.reply(text, as: People.olga).hasPrefix("Your QueryGate account is deactivated"), "\(text)")
+            }
+            // Ada is an admin in no pod: nobody could approve her request.
+            let ada = try await slack.reply("pg-main/customer_db why ```SELECT 1```", as: People.ada)
+            #expect(ada.hasPrefix("you belong to no pod, so nobody could approve your request"))
             #expect(try await slack.store.outboxCounts() == (0, 0, 0))
             #expect(try await slack.store.requestDetails(id: 1) == nil)
         }

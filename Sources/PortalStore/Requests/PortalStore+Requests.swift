@@ -25,6 +25,14 @@ extension PortalStore {
         }
     }
 
+    /// A Slack submission's outcome: recorded, or refused because the account is nobody's or a deactivated
+    /// person's (the route answers those as it answers any other request from them).
+    public enum SlackSubmission: Sendable, Equatable {
+        case submitted(Submitted)
+        case stranger
+        case deactivated
+    }
+
     /// Records a request and queues its approval message, with its audit row, in one round trip: the text's
     /// validity and risk for each engine are decided here (`SubmissionRules`), the rest by `querygate_submit`
     /// (migrations 013, 015), one statement that is its own transaction and commits within the caller's deadline or
@@ -34,26 +42,56 @@ extension PortalStore {
     ///   requester who cannot submit.
     public func submit(_ request: NewRequest, by requester: User, via source: AuditSource) async throws -> Submitted {
         let podID = try SubmissionRules.pod(of: requester)
-        guard let door = SubmissionDoor(source) else { throw UnexpectedPortalState("the system submits no requests") }
-        let target = request.target
+        let door = try Self.door(of: source)
         // What the text is for each engine, before the target's engine is known: a level, or why it cannot run there.
         let levels = SubmissionRules.Levels(request)
         let logger = self.logger
         let answer = try await inOneStatement { millisecondsLeft in
             try await self.client.execute(
                 SubmitStatement(
-                    requesterID: requester.id, podID: podID, actorLabel: requester.email, source: source.rawValue,
-                    submittedVia: door.rawValue, action: AuditAction.requestSubmitted.rawValue,
-                    instance: target.instance.rawValue, database: target.database.rawValue,
-                    submissionType: request.submissionType.rawValue, queryText: request.queryText, reason: request.reason,
-                    postgresqlLevel: try? levels.postgresql.get().rawValue, mongodbLevel: try? levels.mongodb.get().rawValue,
-                    millisecondsLeft: millisecondsLeft),
+                    requesterID: requester.id, podID: podID, actorLabel: requester.email,
+                    recording: SubmissionRecording(request, levels, source: source, door: door, millisecondsLeft: millisecondsLeft)),
                 logger: logger
             ).first { _ in true }
         }
+        return try submitted(answer, request, levels)
+    }
+
+    /// `submit(_:by:via:)` for the person behind a Slack account, looked up in the same statement
+    /// (`querygate_submit_by_slack_user`, migration 017): `/query`'s one round trip.
+    ///
+    /// - Throws: `ValidationError` as `submit(_:by:via:)` does.
+    public func submit(_ request: NewRequest, bySlackUser slackUserID: String, via source: AuditSource) async throws -> SlackSubmission {
+        let door = try Self.door(of: source)
+        let levels = SubmissionRules.Levels(request)
+        let logger = self.logger
+        let answer = try await inOneStatement { millisecondsLeft in
+            try await self.client.execute(
+                SubmitBySlackUserStatement(
+                    slackUserID: slackUserID,
+                    recording: SubmissionRecording(request, levels, source: source, door: door, millisecondsLeft: millisecondsLeft)),
+                logger: logger
+            ).first { _ in true }
+        }
+        switch answer?.0 {
+        case "stranger": return .stranger
+        case "deactivated": return .deactivated
+        case "in_no_pod": throw SubmissionRules.requesterInNoPod
+        default: return .submitted(try submitted(answer, request, levels))
+        }
+    }
+
+    private static func door(of source: AuditSource) throws -> SubmissionDoor {
+        guard let door = SubmissionDoor(source) else { throw UnexpectedPortalState("the system submits no requests") }
+        return door
+    }
+
+    /// The request `querygate_submit` recorded, or its refusal in words (`SubmissionRules`).
+    private func submitted(_ answer: SubmitStatement.Row?, _ request: NewRequest, _ levels: SubmissionRules.Levels) throws -> Submitted {
         guard let (outcome, type, id, podName, channel, approvalsRequired, approvers) = answer else {
             throw UnexpectedPortalState("querygate_submit returned no row")
         }
+        let target = request.target
         switch outcome {
         case "submitted":
             guard let id, let podName, let channel, let approvalsRequired, let approvers else {

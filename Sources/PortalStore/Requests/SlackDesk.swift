@@ -13,6 +13,10 @@ import QueryGateCore
 public protocol SlackDesk: RequestRepository {
     /// The portal user linked to this Slack account, active or not; nil for a stranger.
     func user(slackUserID: String) async throws -> User?
+    /// `submit(_:by:via:)` for the person behind a Slack account, looked up with the recording (`/query`'s one
+    /// round trip): `.stranger` and `.deactivated` record nothing, as `user(slackUserID:)` would have told.
+    /// - Throws: `ValidationError` as `submit(_:by:via:)` does.
+    func submit(_ request: NewRequest, bySlackUser slackUserID: String, via source: AuditSource) async throws -> PortalStore.SlackSubmission
     /// The person behind a Slack account and the facts of the request they clicked on, read together
     /// (`nil`s: no such person, no such request).
     func decisionContext(slackUserID: String, requestID: Int) async throws -> (user: User?, facts: DecisionFacts?)

@@ -5,12 +5,16 @@ public enum SubmissionRules {
     /// The pod a request by `requester` goes to, whose managers decide on it.
     /// - Throws: `ValidationError` (field `user`) for a deactivated account or one in no pod.
     public static func pod(of requester: User) throws(ValidationError) -> Int {
-        guard requester.isActive else { throw ValidationError(field: "user", "your QueryGate account is deactivated") }
-        guard let podID = requester.podID else {
-            throw ValidationError(field: "user", "you belong to no pod, so nobody could approve your request: ask an admin to add you to one")
-        }
+        guard requester.isActive else { throw deactivatedRequester }
+        guard let podID = requester.podID else { throw requesterInNoPod }
         return podID
     }
+
+    /// `pod(of:)`'s refusals, also said by a store that checks the requester itself (a Slack submission looks its
+    /// person up in the statement that records it).
+    public static let deactivatedRequester = ValidationError(field: "user", "your QueryGate account is deactivated")
+    public static let requesterInNoPod = ValidationError(
+        field: "user", "you belong to no pod, so nobody could approve your request: ask an admin to add you to one")
 
     /// What a request's text is on each engine, decided before the target's engine is known (the PostgreSQL store
     /// learns it in the statement that records the request): its risk class there, or why it cannot run there.

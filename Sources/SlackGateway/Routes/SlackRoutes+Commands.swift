@@ -13,6 +13,15 @@ extension SlackRoutes {
         else {
             return SlackResponses.plain(.badRequest, "a slash command needs a Slack user_id and channel_id")
         }
+        let command = Result { () throws(ValidationError) in try QueryCommand.parse(slashCommand.text ?? "") }
+        // A well-formed submission looks its person up in the statement that records it: one round trip, the
+        // commonest and busiest command. Anything else asks who it is first, so that a stranger learns only that.
+        if case .success(.submit(let target, let type, let reason, let query)) = command,
+           let request = try? NewRequest(target: target, queryText: query, reason: reason, submissionType: type)
+        {
+            return try await submit(request, bySlackUser: userID)
+        }
+
         let user: User
         switch try await member(userID) {
         case .success(let found): user = found
@@ -21,7 +30,7 @@ extension SlackRoutes {
 
         let parsed: QueryCommand
         do {
-            parsed = try QueryCommand.parse(slashCommand.text ?? "")
+            parsed = try command.get()
         } catch {
             return SlackResponses.ephemeral(error.message + "\n`/query help` shows every form.")
         }
@@ -51,6 +60,7 @@ extension SlackRoutes {
         case .sync(let instance):
             return SlackResponses.ephemeral(try await requestSync(of: instance, by: user, slackUser: userID, in: channelID))
         case .submit(let target, let type, let reason, let query):
+            // Here when its fields are refused (a well-formed one was submitted above, its person with it).
             do {
                 let request = try NewRequest(target: target, queryText: query, reason: reason, submissionType: type)
                 let submitted = try await desk.submit(request, by: user, via: .slack)
@@ -58,6 +68,20 @@ extension SlackRoutes {
             } catch let error as ValidationError {
                 return SlackResponses.ephemeral(error.message + "\n`/query help` shows every form.")
             }
+        }
+    }
+
+    /// A submission by the person behind `slackUserID`, answered as every command answers a stranger, a
+    /// deactivated person or a refusal.
+    private func submit(_ request: NewRequest, bySlackUser slackUserID: String) async throws -> Response {
+        do {
+            switch try await desk.submit(request, bySlackUser: slackUserID, via: .slack) {
+            case .submitted(let submitted): return SlackResponses.ephemeral(Replies.submitted(submitted))
+            case .stranger: return SlackResponses.ephemeral(NoAccess(isDeactivated: false).message)
+            case .deactivated: return SlackResponses.ephemeral(NoAccess(isDeactivated: true).message)
+            }
+        } catch let error as ValidationError {
+            return SlackResponses.ephemeral(error.message + "\n`/query help` shows every form.")
         }
     }
 
