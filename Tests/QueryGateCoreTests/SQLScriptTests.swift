@@ -64,4 +64,11 @@ struct SQLScriptTests {
         }
         #expect(names == ["data", "xyz", "a\"b"])
     }
+
+    @Test func onlyASCIILettersAreFoldedAndEveryCharacterSurvives() {
+        // As the server folds unquoted names: `ß`, `é` and `Ω` keep their case; the statement's text keeps every
+        // character, of one to four bytes in UTF-8.
+        #expect(SQLScript.words(in: "select straße, café, Ωmega, x$1 from 𝔱able") == ["SELECT", "STRAßE", "CAFé", "ΩMEGA", "X$1", "FROM", "𝔱ABLE"])
+        #expect(SQLScript.statements(in: "  SELECT 'ä€𝔱' AS straße ;select 2") == ["SELECT 'ä€𝔱' AS straße", "select 2"])
+    }
 }
