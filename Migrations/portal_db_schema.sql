@@ -310,10 +310,13 @@ BEGIN
 END
 $$;
 
--- outcome: 'submitted', or why not: 'no_such_target', 'target_missing', 'target_disabled', 'invalid_for_engine'
--- (the text is not valid for the target's engine: its level for that engine was passed as NULL), 'no_pod'.
-CREATE OR REPLACE FUNCTION querygate_submit(
-    p_requester_id BIGINT, p_pod_id BIGINT, p_actor_label TEXT, p_source TEXT, p_submitted_via TEXT, p_action TEXT,
+-- From 017: a submission by person or by Slack account (see that migration for why).
+-- outcome: 'submitted', or why not: 'stranger' (no person has that Slack account), 'deactivated', 'in_no_pod',
+-- then 'no_such_target', 'target_missing', 'target_disabled', 'invalid_for_engine' (the text is not valid for the
+-- target's engine: its level for that engine was passed as NULL), 'no_pod'.
+CREATE OR REPLACE FUNCTION querygate_record_submission(
+    p_slack_user_id TEXT, p_requester_id BIGINT, p_pod_id BIGINT, p_actor_label TEXT,
+    p_source TEXT, p_submitted_via TEXT, p_action TEXT,
     p_instance TEXT, p_database TEXT, p_submission_type TEXT, p_query_text TEXT, p_reason TEXT,
     p_postgresql_level INTEGER, p_mongodb_level INTEGER, p_milliseconds_left INTEGER
 ) RETURNS TABLE (outcome TEXT, database_type TEXT, request_id BIGINT, pod_name TEXT, channel TEXT, approvals_required INTEGER,
@@ -321,6 +324,7 @@ CREATE OR REPLACE FUNCTION querygate_submit(
 LANGUAGE plpgsql AS $$
 DECLARE
     v_deadline TIMESTAMPTZ := clock_timestamp() + make_interval(secs => coalesce(p_milliseconds_left, 0) / 1000.0);
+    v_active BOOLEAN;
     v_database BIGINT;
     v_usable BOOLEAN;
     v_missing BOOLEAN;
@@ -328,6 +332,14 @@ DECLARE
 BEGIN
     IF p_milliseconds_left IS NOT NULL THEN
         PERFORM set_config('lock_timeout', greatest(p_milliseconds_left, 1)::text, true);
+    END IF;
+
+    IF p_slack_user_id IS NOT NULL THEN
+        SELECT u.id, u.pod_id, u.email, u.is_active INTO p_requester_id, p_pod_id, p_actor_label, v_active
+        FROM users u WHERE u.slack_user_id = p_slack_user_id;
+        IF NOT FOUND THEN outcome := 'stranger'; RETURN NEXT; RETURN; END IF;
+        IF NOT v_active THEN outcome := 'deactivated'; RETURN NEXT; RETURN; END IF;
+        IF p_pod_id IS NULL THEN outcome := 'in_no_pod'; RETURN NEXT; RETURN; END IF;
     END IF;
 
     SELECT d.id, d.is_active AND i.is_active, i.type, d.missing_since IS NOT NULL
@@ -371,30 +383,16 @@ BEGIN
 END
 $$;
 
--- From 017: a Slack submission in one round trip, its person included (see that migration for why).
--- outcome: 'stranger', 'deactivated', 'in_no_pod', or any of `querygate_submit`'s.
-CREATE OR REPLACE FUNCTION querygate_submit_by_slack_user(
-    p_slack_user_id TEXT, p_source TEXT, p_submitted_via TEXT, p_action TEXT,
+CREATE OR REPLACE FUNCTION querygate_submit(
+    p_requester_id BIGINT, p_pod_id BIGINT, p_actor_label TEXT, p_source TEXT, p_submitted_via TEXT, p_action TEXT,
     p_instance TEXT, p_database TEXT, p_submission_type TEXT, p_query_text TEXT, p_reason TEXT,
     p_postgresql_level INTEGER, p_mongodb_level INTEGER, p_milliseconds_left INTEGER
 ) RETURNS TABLE (outcome TEXT, database_type TEXT, request_id BIGINT, pod_name TEXT, channel TEXT, approvals_required INTEGER,
                  approvers JSONB)
-LANGUAGE plpgsql AS $$
-DECLARE
-    v_user_id BIGINT;
-    v_email TEXT;
-    v_pod_id BIGINT;
-    v_active BOOLEAN;
-BEGIN
-    SELECT u.id, u.email, u.pod_id, u.is_active INTO v_user_id, v_email, v_pod_id, v_active
-    FROM users u WHERE u.slack_user_id = p_slack_user_id;
-    IF NOT FOUND THEN outcome := 'stranger'; RETURN NEXT; RETURN; END IF;
-    IF NOT v_active THEN outcome := 'deactivated'; RETURN NEXT; RETURN; END IF;
-    IF v_pod_id IS NULL THEN outcome := 'in_no_pod'; RETURN NEXT; RETURN; END IF;
-    RETURN QUERY SELECT * FROM querygate_submit(
-        v_user_id, v_pod_id, v_email, p_source, p_submitted_via, p_action, p_instance, p_database, p_submission_type,
-        p_query_text, p_reason, p_postgresql_level, p_mongodb_level, p_milliseconds_left);
-END
+LANGUAGE sql AS $$
+    SELECT * FROM querygate_record_submission(
+        NULL, p_requester_id, p_pod_id, p_actor_label, p_source, p_submitted_via, p_action, p_instance, p_database,
+        p_submission_type, p_query_text, p_reason, p_postgresql_level, p_mongodb_level, p_milliseconds_left)
 $$;
 
 -- From 014: a decision in one round trip.

@@ -47,4 +47,27 @@ struct PreparedSubmissionTests {
             }
         }
     }
+
+    /// A replica still running the code from before migration 017 calls `querygate_submit`, which now hands over to
+    /// `querygate_record_submission`: its submissions are recorded, with their audit and outbox rows, until it restarts.
+    @Test func theSubmissionFunctionOfBeforeMigration17StillRecords() async throws {
+        try await TestDatabase.withMigrated { database in
+            try await Organisation.seed(database.store)
+            let dev = try #require(try await database.store.user(slackUserID: Organisation.SlackIDs.dev))
+            let podID = try #require(dev.podID)
+            let rows = try await database.client.query(
+                """
+                SELECT outcome, request_id, pod_name FROM querygate_submit(
+                    \(dev.id), \(podID), \(dev.email), 'slack', 'slack', 'request.submitted', 'pg-main', 'customer_db', 'query',
+                    'SELECT 1', 'Ticket 4711', 0, NULL, 2000)
+                """).decode((String, Int?, String?).self).reduce(into: []) { $0.append($1) }
+            #expect(rows.count == 1)
+            #expect(rows.first?.0 == "submitted")
+            #expect(rows.first?.2 == "payments")
+            let id = try #require(rows.first?.1)
+            #expect(try await database.store.requestDetails(id: id)?.requester.email == Organisation.Emails.dev)
+            #expect(try await Rows.count("audit_logs WHERE action = 'request.submitted'", in: database) == 1)
+            #expect(try await Rows.count("slack_notifications WHERE notification_type = 'approval_request'", in: database) == 1)
+        }
+    }
 }

@@ -6,9 +6,10 @@ import QueryGateTestSupport
 import Testing
 
 /// The submission's rules are the core's (`SubmissionRules`, `ApprovalQuorum`, `RequestVisibility`), but on
-/// PostgreSQL `querygate_submit` applies them in SQL, so that a submission takes one round trip. These tests hold
-/// the SQL to the core: every combination of a target's facts, every risk class and every kind of person gets what
-/// the core's rule says, on PostgreSQL and on the twin in memory. The memory run opens no database connection.
+/// PostgreSQL `querygate_record_submission` applies them in SQL, so that a submission takes one round trip. These
+/// tests hold the SQL to the core: every combination of a target's facts, every risk class and every kind of person
+/// gets what the core's rule says, on PostgreSQL and on the twin in memory. The memory run opens no database
+/// connection.
 @Suite("Submission rules: the SQL and the twin decide as the core does")
 struct SubmissionRulesContractTests {
     typealias SlackIDs = Organisation.SlackIDs

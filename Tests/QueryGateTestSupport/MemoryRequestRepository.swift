@@ -7,7 +7,7 @@ import QueryGateCore
 /// targets take requests and the text's risk on the target's engine, `ApprovalQuorum` for the approvals a request
 /// needs, `RequestWorkflow.judge` (and so `RequestVisibility`, `ApprovalPolicy` and `RequestStatus`) for every
 /// decision, `RequestVisibility` for what a list shows. What the PostgreSQL store does in SQL alone (the order in
-/// which `querygate_submit` checks a target, a list's filters and its order) is mirrored here and says so.
+/// which `querygate_record_submission` checks a target, a list's filters and its order) is mirrored here and says so.
 /// `RequestContractTests` runs the same stories through both to keep the two alike.
 ///
 /// It is also the twin of `SlackDesk` (`MemorySlackDesk.swift`), held to it by `SlackDeskContractTests`: it keeps
@@ -244,7 +244,7 @@ public actor MemoryRequestRepository: RequestRepository {
 
     // MARK: - Reading, as the SQL joins
 
-    /// The pod's active managers, by name (the approvers `querygate_submit` returns, and whom a message mentions).
+    /// The pod's active managers, by name (the approvers `querygate_record_submission` returns, and whom a message mentions).
     private func managers(of podID: Int) -> [User] {
         users.values.filter { ApprovalPolicy.isNamedApprover($0, ofPod: podID) }.sorted { $0.name < $1.name }
     }

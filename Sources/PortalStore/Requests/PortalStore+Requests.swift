@@ -34,42 +34,37 @@ extension PortalStore {
     }
 
     /// Records a request and queues its approval message, with its audit row, in one round trip: the text's
-    /// validity and risk for each engine are decided here (`SubmissionRules`), the rest by `querygate_submit`
-    /// (migrations 013, 015), one statement that is its own transaction and commits within the caller's deadline or
-    /// not at all.
+    /// validity and risk for each engine are decided here (`SubmissionRules`), the rest by
+    /// `querygate_record_submission` (migrations 013, 015, 017), one statement that is its own transaction and
+    /// commits within the caller's deadline or not at all.
     ///
     /// - Throws: `ValidationError` for an unknown, disabled or vanished target, a text its engine refuses, or a
     ///   requester who cannot submit.
     public func submit(_ request: NewRequest, by requester: User, via source: AuditSource) async throws -> Submitted {
         let podID = try SubmissionRules.pod(of: requester)
+        switch try await record(request, by: .person(id: requester.id, podID: podID, label: requester.email), via: source) {
+        case .submitted(let submitted): return submitted
+        case .stranger, .deactivated: throw UnexpectedPortalState("querygate_record_submission looked up a person it was given")
+        }
+    }
+
+    /// `submit(_:by:via:)` for the person behind a Slack account, looked up in the same statement (migration
+    /// 017): `/query`'s one round trip.
+    ///
+    /// - Throws: `ValidationError` as `submit(_:by:via:)` does.
+    public func submit(_ request: NewRequest, bySlackUser slackUserID: String, via source: AuditSource) async throws -> SlackSubmission {
+        try await record(request, by: .slackAccount(slackUserID), via: source)
+    }
+
+    private func record(_ request: NewRequest, by requester: SubmitStatement.Requester, via source: AuditSource) async throws -> SlackSubmission {
         let door = try Self.door(of: source)
         // What the text is for each engine, before the target's engine is known: a level, or why it cannot run there.
         let levels = SubmissionRules.Levels(request)
         let logger = self.logger
         let answer = try await inOneStatement { millisecondsLeft in
             try await self.client.execute(
-                SubmitStatement(
-                    requesterID: requester.id, podID: podID, actorLabel: requester.email,
-                    recording: SubmissionRecording(request, levels, source: source, door: door, millisecondsLeft: millisecondsLeft)),
-                logger: logger
-            ).first { _ in true }
-        }
-        return try submitted(answer, request, levels)
-    }
-
-    /// `submit(_:by:via:)` for the person behind a Slack account, looked up in the same statement
-    /// (`querygate_submit_by_slack_user`, migration 017): `/query`'s one round trip.
-    ///
-    /// - Throws: `ValidationError` as `submit(_:by:via:)` does.
-    public func submit(_ request: NewRequest, bySlackUser slackUserID: String, via source: AuditSource) async throws -> SlackSubmission {
-        let door = try Self.door(of: source)
-        let levels = SubmissionRules.Levels(request)
-        let logger = self.logger
-        let answer = try await inOneStatement { millisecondsLeft in
-            try await self.client.execute(
-                SubmitBySlackUserStatement(
-                    slackUserID: slackUserID,
-                    recording: SubmissionRecording(request, levels, source: source, door: door, millisecondsLeft: millisecondsLeft)),
+                SubmitStatement(requester: requester, source: source, door: door, request: request, levels: levels,
+                                millisecondsLeft: millisecondsLeft),
                 logger: logger
             ).first { _ in true }
         }
@@ -86,16 +81,16 @@ extension PortalStore {
         return door
     }
 
-    /// The request `querygate_submit` recorded, or its refusal in words (`SubmissionRules`).
+    /// The request `querygate_record_submission` recorded, or its refusal in words (`SubmissionRules`).
     private func submitted(_ answer: SubmitStatement.Row?, _ request: NewRequest, _ levels: SubmissionRules.Levels) throws -> Submitted {
         guard let (outcome, type, id, podName, channel, approvalsRequired, approvers) = answer else {
-            throw UnexpectedPortalState("querygate_submit returned no row")
+            throw UnexpectedPortalState("querygate_record_submission returned no row")
         }
         let target = request.target
         switch outcome {
         case "submitted":
             guard let id, let podName, let channel, let approvalsRequired, let approvers else {
-                throw UnexpectedPortalState("querygate_submit said submitted without the request")
+                throw UnexpectedPortalState("querygate_record_submission said submitted without the request")
             }
             // Its outbox rows were queued without NOTIFY (migration 015): this process's outbox worker sends them.
             localOutboxWakeUps.ring()
@@ -111,11 +106,11 @@ extension PortalStore {
         case "invalid_for_engine":
             let engine = try DatabaseType(portalValue: type ?? "", column: "database_instances.type")
             _ = try levels.level(on: engine)
-            throw UnexpectedPortalState("querygate_submit refused a text valid for \(engine.rawValue)")
+            throw UnexpectedPortalState("querygate_record_submission refused a text valid for \(engine.rawValue)")
         case "no_pod":
             throw SubmissionRules.Refusal.noPod.error(for: target)
         default:
-            throw UnexpectedPortalState("querygate_submit answered \(outcome)")
+            throw UnexpectedPortalState("querygate_record_submission answered \(outcome)")
         }
     }
 

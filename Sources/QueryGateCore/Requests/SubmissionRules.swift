@@ -55,7 +55,7 @@ public enum SubmissionRules {
 
     /// Whether the target takes the request, and the text's risk class there; `target` is nil when there is no
     /// such database. The checks come in this order: the target exists, was found by the last sync, is enabled;
-    /// then the text suits its engine. (The pod comes last, `Refusal.noPod`.) `querygate_submit` writes the same
+    /// then the text suits its engine. (The pod comes last, `Refusal.noPod`.) `querygate_record_submission` writes the same
     /// order in SQL, so that a submission takes one round trip; `SubmissionRulesContractTests` holds it to this one.
     /// - Throws: `ValidationError`: a `Refusal`'s, or the engine's for the text.
     public static func level(
