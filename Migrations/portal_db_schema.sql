@@ -320,7 +320,7 @@ CREATE OR REPLACE FUNCTION querygate_record_submission(
     p_instance TEXT, p_database TEXT, p_submission_type TEXT, p_query_text TEXT, p_reason TEXT,
     p_postgresql_level INTEGER, p_mongodb_level INTEGER, p_milliseconds_left INTEGER
 ) RETURNS TABLE (outcome TEXT, database_type TEXT, request_id BIGINT, pod_name TEXT, channel TEXT, approvals_required INTEGER,
-                 approvers JSONB)
+                 approver_names TEXT[], approver_emails TEXT[], approver_slack_ids TEXT[])
 LANGUAGE plpgsql AS $$
 DECLARE
     v_deadline TIMESTAMPTZ := clock_timestamp() + make_interval(secs => coalesce(p_milliseconds_left, 0) / 1000.0);
@@ -371,8 +371,9 @@ BEGIN
     VALUES (request_id, 'approval_request', channel, '{}'::jsonb);
     PERFORM querygate_refresh_home_tabs(request_id);
 
-    SELECT coalesce(jsonb_agg(jsonb_build_object('name', u.name, 'email', u.email, 'slack_user_id', u.slack_user_id) ORDER BY u.name), '[]')
-    INTO approvers
+    SELECT coalesce(array_agg(u.name ORDER BY u.name, u.id), '{}'), coalesce(array_agg(u.email ORDER BY u.name, u.id), '{}'),
+           coalesce(array_agg(coalesce(u.slack_user_id, '') ORDER BY u.name, u.id), '{}')
+    INTO approver_names, approver_emails, approver_slack_ids
     FROM users u WHERE u.pod_id = p_pod_id AND u.role = 'manager' AND u.is_active;
 
     IF p_milliseconds_left IS NOT NULL AND clock_timestamp() > v_deadline THEN
@@ -390,9 +391,15 @@ CREATE OR REPLACE FUNCTION querygate_submit(
 ) RETURNS TABLE (outcome TEXT, database_type TEXT, request_id BIGINT, pod_name TEXT, channel TEXT, approvals_required INTEGER,
                  approvers JSONB)
 LANGUAGE sql AS $$
-    SELECT * FROM querygate_record_submission(
+    SELECT r.outcome, r.database_type, r.request_id, r.pod_name, r.channel, r.approvals_required,
+           CASE WHEN r.outcome = 'submitted' THEN
+               (SELECT coalesce(jsonb_agg(jsonb_build_object('name', a.name, 'email', a.email, 'slack_user_id', nullif(a.slack_user_id, ''))
+                                          ORDER BY a.position), '[]')
+                FROM unnest(r.approver_names, r.approver_emails, r.approver_slack_ids) WITH ORDINALITY AS a(name, email, slack_user_id, position))
+           END
+    FROM querygate_record_submission(
         NULL, p_requester_id, p_pod_id, p_actor_label, p_source, p_submitted_via, p_action, p_instance, p_database,
-        p_submission_type, p_query_text, p_reason, p_postgresql_level, p_mongodb_level, p_milliseconds_left)
+        p_submission_type, p_query_text, p_reason, p_postgresql_level, p_mongodb_level, p_milliseconds_left) AS r
 $$;
 
 -- From 014: a decision in one round trip.

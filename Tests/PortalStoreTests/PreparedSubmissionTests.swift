@@ -49,25 +49,44 @@ struct PreparedSubmissionTests {
     }
 
     /// A replica still running the code from before migration 017 calls `querygate_submit`, which now hands over to
-    /// `querygate_record_submission`: its submissions are recorded, with their audit and outbox rows, until it restarts.
+    /// `querygate_record_submission`: its submissions are recorded, with their audit and outbox rows, and its answer
+    /// names the approvers in JSON as before, until it restarts.
     @Test func theSubmissionFunctionOfBeforeMigration17StillRecords() async throws {
         try await TestDatabase.withMigrated { database in
-            try await Organisation.seed(database.store)
-            let dev = try #require(try await database.store.user(slackUserID: Organisation.SlackIDs.dev))
+            let store = database.store
+            try await Organisation.seed(store)
+            // A second manager of the pod, with no Slack account: the arrays hold '' for it, the answers nil/null.
+            try await store.addUser(
+                NewUser(email: EmailAddress("zed@example.com"), name: "Zed", role: .manager, pod: PodName("payments"), slackUserID: nil),
+                by: .system)
+            let dev = try #require(try await store.user(slackUserID: Organisation.SlackIDs.dev))
             let podID = try #require(dev.podID)
             let rows = try await database.client.query(
                 """
-                SELECT outcome, request_id, pod_name FROM querygate_submit(
+                SELECT outcome, request_id, pod_name, approvers::text FROM querygate_submit(
                     \(dev.id), \(podID), \(dev.email), 'slack', 'slack', 'request.submitted', 'pg-main', 'customer_db', 'query',
                     'SELECT 1', 'Ticket 4711', 0, NULL, 2000)
-                """).decode((String, Int?, String?).self).reduce(into: []) { $0.append($1) }
+                """).decode((String, Int?, String?, String?).self).reduce(into: []) { $0.append($1) }
             #expect(rows.count == 1)
             #expect(rows.first?.0 == "submitted")
             #expect(rows.first?.2 == "payments")
+            let approvers = try #require(JSONValue.decode(Array((rows.first?.3 ?? "").utf8)))
+            #expect(approvers == [
+                ["name": "Maria", "email": .string(Organisation.Emails.maria), "slack_user_id": .string(Organisation.SlackIDs.maria)],
+                ["name": "Zed", "email": "zed@example.com", "slack_user_id": .null],
+            ])
             let id = try #require(rows.first?.1)
-            #expect(try await database.store.requestDetails(id: id)?.requester.email == Organisation.Emails.dev)
+            #expect(try await store.requestDetails(id: id)?.requester.email == Organisation.Emails.dev)
             #expect(try await Rows.count("audit_logs WHERE action = 'request.submitted'", in: database) == 1)
             #expect(try await Rows.count("slack_notifications WHERE notification_type = 'approval_request'", in: database) == 1)
+
+            // The current code's answer names the same people, in the same order.
+            let request = try NewRequest(target: Organisation.target, queryText: "SELECT 1", reason: "Ticket 4711")
+            let submitted = try await store.submit(request, by: dev, via: .slack)
+            #expect(submitted.approvers == [
+                RequestDetails.Person(name: "Maria", email: Organisation.Emails.maria, slackUserID: Organisation.SlackIDs.maria),
+                RequestDetails.Person(name: "Zed", email: "zed@example.com", slackUserID: nil),
+            ])
         }
     }
 }

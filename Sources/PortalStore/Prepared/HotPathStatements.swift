@@ -36,14 +36,17 @@ struct UserBySlackIDStatement: PostgresPreparedStatement {
 /// by the person behind a Slack account, whom the statement looks up.
 struct SubmitStatement: PostgresPreparedStatement {
     static let sql = """
-        SELECT outcome, database_type, request_id, pod_name, channel, approvals_required, approvers::text
+        SELECT outcome, database_type, request_id, pod_name, channel, approvals_required,
+               approver_names, approver_emails, approver_slack_ids
         FROM querygate_record_submission($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::int, $14::int, $15::int)
         """
     /// A Slack account, two ids and a label (one side or the other is nil), eight texts, and three optional
     /// integers (int8 here, cast to the function's int4 by the server).
     static let bindingDataTypes: [PostgresDataType] =
         [.text, .int8, .int8, .text] + Array(repeating: .text, count: 8) + [.int8, .int8, .int8]
-    typealias Row = (String, String?, Int?, String?, String?, Int?, String?)
+    /// The outcome, the target's engine, the request, its pod and channel, its approvals, and its approvers' names,
+    /// emails and Slack accounts ('' for none), in the same order.
+    typealias Row = (String, String?, Int?, String?, String?, Int?, [String]?, [String]?, [String]?)
 
     enum Requester {
         case person(id: Int, podID: Int, label: String)

@@ -83,18 +83,22 @@ extension PortalStore {
 
     /// The request `querygate_record_submission` recorded, or its refusal in words (`SubmissionRules`).
     private func submitted(_ answer: SubmitStatement.Row?, _ request: NewRequest, _ levels: SubmissionRules.Levels) throws -> Submitted {
-        guard let (outcome, type, id, podName, channel, approvalsRequired, approvers) = answer else {
+        guard let (outcome, type, id, podName, channel, approvalsRequired, names, emails, slackIDs) = answer else {
             throw UnexpectedPortalState("querygate_record_submission returned no row")
         }
         let target = request.target
         switch outcome {
         case "submitted":
-            guard let id, let podName, let channel, let approvalsRequired, let approvers else {
+            guard let id, let podName, let channel, let approvalsRequired, let names, let emails, let slackIDs,
+                  names.count == emails.count, names.count == slackIDs.count
+            else {
                 throw UnexpectedPortalState("querygate_record_submission said submitted without the request")
             }
             // Its outbox rows were queued without NOTIFY (migration 015): this process's outbox worker sends them.
             localOutboxWakeUps.ring()
-            let people = try JSONDecoder().decode([PersonRow].self, from: Data(approvers.utf8)).map(\.person)
+            let people = names.indices.map {
+                RequestDetails.Person(name: names[$0], email: emails[$0], slackUserID: slackIDs[$0].isEmpty ? nil : slackIDs[$0])
+            }
             return Submitted(id: id, target: target.description, podName: podName, channelID: channel, approvers: people,
                              approvalsRequired: approvalsRequired)
         case "no_such_target":
