@@ -147,6 +147,24 @@ extension StringProtocol {
     /// The text without leading and trailing white space (Foundation-free, so the core stays dependency-free).
     /// Only the ends are looked at, and the middle copied as it is: every request's text passes here.
     public func trimmingSpaces() -> String {
+        // ASCII text, most of it, by byte: there every character is one byte (or `\r\n`, both white), and white
+        // space is U+0009 to U+000D and U+0020. Walking characters costs a grapheme break and a property look-up each.
+        let utf8 = self.utf8
+        if utf8.allSatisfy({ $0 < 0x80 }) {
+            let isWhite = { (byte: UInt8) in byte == 0x20 || (0x09...0x0D).contains(byte) }
+            var first: Index?
+            var last: Index?
+            var index = utf8.startIndex
+            while index < utf8.endIndex {
+                if !isWhite(utf8[index]) {
+                    first = first ?? index
+                    last = index
+                }
+                index = utf8.index(after: index)
+            }
+            guard let first, let last else { return "" }
+            return String(self[first...last])
+        }
         guard let first = firstIndex(where: { !$0.isWhitespace }), let last = lastIndex(where: { !$0.isWhitespace }) else { return "" }
         return String(self[first...last])
     }

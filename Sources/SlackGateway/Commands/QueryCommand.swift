@@ -66,9 +66,7 @@ public enum QueryCommand: Equatable, Sendable {
     private static func submission(_ text: String, type: SubmissionType) throws(ValidationError) -> QueryCommand {
         let target = String(text.prefix { !$0.isWhitespace })
         let afterTarget = text.dropFirst(target.count)
-        guard let open = afterTarget.range(of: "```"),
-              let close = afterTarget.range(of: "```", options: .backwards), close.lowerBound > open.lowerBound
-        else {
+        guard let (open, close) = fences(in: afterTarget), close.lowerBound > open.lowerBound else {
             throw ValidationError(
                 field: "query",
                 "put the query between triple backticks: `/query \(target.isEmpty ? "pg-main/customer_db" : target) <reason> ```SELECT …```` (or type `/query` alone for a form)")
@@ -79,6 +77,31 @@ public enum QueryCommand: Equatable, Sendable {
             throw ValidationError(field: "query", "nothing may follow the closing ``` of the query")
         }
         return .submit(target: target, type: type, reason: reason, query: query)
+    }
+
+    /// The first and the last ```` ``` ```` of `text` (the same one when there is one): by byte when the text is ASCII,
+    /// as most is, since Foundation's search compares characters (1% of a submission's CPU); by Foundation's otherwise.
+    static func fences(in text: Substring) -> (first: Range<String.Index>, last: Range<String.Index>)? {
+        let utf8 = text.utf8
+        guard utf8.allSatisfy({ $0 < 0x80 }) else {
+            guard let first = text.range(of: "```"), let last = text.range(of: "```", options: .backwards) else { return nil }
+            return (first, last)
+        }
+        var first: String.Index?
+        var last: String.Index?
+        var backticks = 0
+        var index = utf8.startIndex
+        while index < utf8.endIndex {
+            backticks = utf8[index] == UInt8(ascii: "`") ? backticks + 1 : 0
+            if backticks >= 3 {
+                let start = utf8.index(index, offsetBy: -2)
+                first = first ?? start
+                last = start
+            }
+            index = utf8.index(after: index)
+        }
+        guard let first, let last else { return nil }
+        return (first..<utf8.index(first, offsetBy: 3), last..<utf8.index(last, offsetBy: 3))
     }
 
     /// ```` ```sql ```` and ```` ```js ```` are how people fence code in Slack; the tag is not part of the query.
