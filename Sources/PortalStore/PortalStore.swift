@@ -46,10 +46,10 @@ public struct PortalStore: Sendable {
 
     /// Runs `body`, one statement that is its own transaction, under the caller's deadline as `transaction` runs a
     /// transaction: it is not sent once the deadline has passed, and it is given the milliseconds left (nil
-    /// without a deadline), which the portal's functions honour (`querygate_record_submission`: its lock waits end by then
-    /// and it refuses to commit after). A statement answered counts as a commit for `PortalDeadline`, unless `wrote`
-    /// says its result changed nothing (a decision that found the request moved on): then a later failure can still
-    /// truthfully say nothing was recorded.
+    /// without a deadline), which the portal's functions honour (`querygate_record_submission`: its lock waits end
+    /// by then and it refuses to commit after). A statement answered counts as a commit for `PortalDeadline`,
+    /// unless `wrote` says its result changed nothing (a decision that found the request moved on): then a later
+    /// failure can still truthfully say nothing was recorded.
     func inOneStatement<Result: Sendable>(
         wrote: (Result) -> Bool = { _ in true }, _ body: @Sendable (Int?) async throws -> Result
     ) async throws -> Result {

@@ -11,7 +11,8 @@ import QueryGateCore
 // A prepared statement lives as long as its connection: a migration that changes what these statements return
 // (their columns, `querygate_record_submission`'s result) needs `querygate serve` restarted, as any migration does.
 
-/// The person behind a Slack member id: the first question of a Slack request (a submission asks it in its own statement).
+/// The person behind a Slack member id: the first question of a Slack request (a submission asks it in the
+/// statement that records it).
 struct UserBySlackIDStatement: PostgresPreparedStatement {
     static let sql = """
         SELECT u.id, u.email, u.name, u.role, u.pod_id, p.name, u.slack_user_id, u.is_active

@@ -89,10 +89,11 @@ extension PortalStore {
         let target = request.target
         switch outcome {
         case "submitted":
-            guard let id, let podName, let channel, let approvalsRequired, let names, let emails, let slackIDs,
-                  names.count == emails.count, names.count == slackIDs.count
-            else {
+            guard let id, let podName, let channel, let approvalsRequired, let names, let emails, let slackIDs else {
                 throw UnexpectedPortalState("querygate_record_submission said submitted without the request")
+            }
+            guard names.count == emails.count, names.count == slackIDs.count else {
+                throw UnexpectedPortalState("querygate_record_submission named approvers in arrays of different lengths")
             }
             // Its outbox rows were queued without NOTIFY (migration 015): this process's outbox worker sends them.
             localOutboxWakeUps.ring()

@@ -5,14 +5,13 @@ public enum SubmissionRules {
     /// The pod a request by `requester` goes to, whose managers decide on it.
     /// - Throws: `ValidationError` (field `user`) for a deactivated account or one in no pod.
     public static func pod(of requester: User) throws(ValidationError) -> Int {
-        guard requester.isActive else { throw deactivatedRequester }
+        guard requester.isActive else { throw ValidationError(field: "user", "your QueryGate account is deactivated") }
         guard let podID = requester.podID else { throw requesterInNoPod }
         return podID
     }
 
-    /// `pod(of:)`'s refusals, also said by a store that checks the requester itself (a Slack submission looks its
-    /// person up in the statement that records it).
-    public static let deactivatedRequester = ValidationError(field: "user", "your QueryGate account is deactivated")
+    /// `pod(of:)`'s refusal of a person in no pod, also said by the PostgreSQL store when it looks the requester up
+    /// itself (a Slack submission, in the statement that records it; a deactivated person is answered by the route).
     public static let requesterInNoPod = ValidationError(
         field: "user", "you belong to no pod, so nobody could approve your request: ask an admin to add you to one")
 
@@ -55,8 +54,9 @@ public enum SubmissionRules {
 
     /// Whether the target takes the request, and the text's risk class there; `target` is nil when there is no
     /// such database. The checks come in this order: the target exists, was found by the last sync, is enabled;
-    /// then the text suits its engine. (The pod comes last, `Refusal.noPod`.) `querygate_record_submission` writes the same
-    /// order in SQL, so that a submission takes one round trip; `SubmissionRulesContractTests` holds it to this one.
+    /// then the text suits its engine. (The pod comes last, `Refusal.noPod`.) `querygate_record_submission` writes
+    /// the same order in SQL, so that a submission takes one round trip; `SubmissionRulesContractTests` holds it to
+    /// this one.
     /// - Throws: `ValidationError`: a `Refusal`'s, or the engine's for the text.
     public static func level(
         on target: TargetState?, at path: TargetPath, _ levels: Levels

@@ -31,11 +31,7 @@ enum FormBody {
 
     /// `+` is a space and `%XX` a byte; `nil` for a `%` not followed by two hex digits, or bytes that are not
     /// UTF-8 once decoded.
-    static func decode(_ text: Substring) -> String? {
-        decode(ArraySlice(text.utf8))
-    }
-
-    private static func decode(_ utf8: ArraySlice<UInt8>) -> String? {
+    static func decode(_ utf8: ArraySlice<UInt8>) -> String? {
         guard utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) else {
             return String(validating: utf8, as: UTF8.self)
         }
