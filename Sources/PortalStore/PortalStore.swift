@@ -11,10 +11,17 @@ public struct PortalStore: Sendable {
     public let logger: Logger
     /// Rung by what queues outbox rows without NOTIFY (the submission), heard by this store's outbox wake-ups.
     let localOutboxWakeUps = LocalWakeUps()
+    /// Where submissions queue while others are on their way, to go together (migration 018).
+    let submissions: SubmissionBatcher<SubmissionValues, SubmitStatement.Row>
 
     public init(client: PostgresClient, logger: Logger) {
+        self.init(client: client, logger: logger, batching: .measured)
+    }
+
+    init(client: PostgresClient, logger: Logger, batching: SubmissionBatching) {
         self.client = client
         self.logger = logger
+        self.submissions = Self.submissionBatcher(client: client, logger: logger, batching: batching)
     }
 
     /// Runs `body` in a transaction and rethrows the error that caused a rollback as itself, not wrapped in

@@ -12,17 +12,8 @@ struct SlowPortalTests {
     @Test(.timeLimit(.minutes(1)))
     func aSubmissionStuckBehindALockIsRolledBackAndSaysSo() async throws {
         try await AppHarness.run(deadline: .slack) { slack in
-            let (locked, release) = AsyncStream.makeStream(of: Void.self)
-            let (releasing, done) = AsyncStream.makeStream(of: Void.self)
             // Another session holds the requests table for 5 s: every INSERT into it waits.
-            let holder = Task {
-                try await slack.store.client.withTransaction(logger: AppHarness.quietLogger) { connection in
-                    try await connection.query("LOCK TABLE query_requests IN ACCESS EXCLUSIVE MODE", logger: AppHarness.quietLogger)
-                    release.yield()
-                    for await _ in releasing { break }
-                }
-            }
-            for await _ in locked { break }
+            let lock = try await HeldLock.take("LOCK TABLE query_requests IN ACCESS EXCLUSIVE MODE", on: slack.store.client)
 
             let started = ContinuousClock.now
             let answer = try await slack.reply("pg-main/customer_db slow ticket ```SELECT 1```", as: AppHarness.People.dev)
@@ -31,8 +22,35 @@ struct SlowPortalTests {
             #expect(took < .seconds(3), "the answer took \(took)")
             print("fault timing: a submission behind a lock answered in \(took)")
 
-            done.yield()
-            try await holder.value
+            try await lock.release()
+            try await Task.sleep(for: .seconds(1))
+            let count = try await slack.store.client.query("SELECT count(*) FROM query_requests", logger: AppHarness.quietLogger)
+                .decode(Int.self).first { _ in true }
+            #expect(count == 0)
+        }
+    }
+
+    /// Six submissions at once behind the same lock: two are sent and wait for it, four queue behind them to go
+    /// together (`SubmissionBatcher`). Each is answered in time that nothing was recorded, and none is recorded once
+    /// the lock goes: the queued ones were never sent, the sent ones gave up their lock wait at the deadline.
+    @Test(.timeLimit(.minutes(1)))
+    func submissionsQueuedBehindALockAreAllGivenUpAndNoneIsRecorded() async throws {
+        try await AppHarness.run(deadline: .slack) { slack in
+            let lock = try await HeldLock.take("LOCK TABLE query_requests IN ACCESS EXCLUSIVE MODE", on: slack.store.client)
+
+            let started = ContinuousClock.now
+            let answers = try await withThrowingTaskGroup(of: String.self) { group in
+                for ticket in 1...6 {
+                    group.addTask { try await slack.reply("pg-main/customer_db slow ticket \(ticket) ```SELECT 1```", as: AppHarness.People.dev) }
+                }
+                return try await group.reduce(into: [String]()) { $0.append($1) }
+            }
+            let took = started.duration(to: .now)
+            #expect(answers.count == 6)
+            for answer in answers { #expect(answer.contains("nothing was recorded"), "\(answer)") }
+            #expect(took < .seconds(3), "the answers took \(took)")
+
+            try await lock.release()
             try await Task.sleep(for: .seconds(1))
             let count = try await slack.store.client.query("SELECT count(*) FROM query_requests", logger: AppHarness.quietLogger)
                 .decode(Int.self).first { _ in true }
@@ -46,16 +64,7 @@ struct SlowPortalTests {
     func aClickStuckBehindALockedRequestIsGivenUpAndChangesNothing() async throws {
         try await AppHarness.run(deadline: .slack) { slack in
             let id = try await slack.submit()
-            let (locked, release) = AsyncStream.makeStream(of: Void.self)
-            let (releasing, done) = AsyncStream.makeStream(of: Void.self)
-            let holder = Task {
-                try await slack.store.client.withTransaction(logger: AppHarness.quietLogger) { connection in
-                    try await connection.query("SELECT 1 FROM query_requests WHERE id = \(id) FOR UPDATE", logger: AppHarness.quietLogger)
-                    release.yield()
-                    for await _ in releasing { break }
-                }
-            }
-            for await _ in locked { break }
+            let lock = try await HeldLock.take("SELECT 1 FROM query_requests WHERE id = \(id) FOR UPDATE", on: slack.store.client)
 
             let started = ContinuousClock.now
             let response = try await slack.click("request.approve", request: id, as: AppHarness.People.maria)
@@ -64,8 +73,7 @@ struct SlowPortalTests {
             #expect(took < .seconds(3), "the answer took \(took)")
             print("fault timing: a click behind a locked request answered in \(took)")
 
-            done.yield()
-            try await holder.value
+            try await lock.release()
             try await Task.sleep(for: .seconds(1))
             #expect(try await slack.status(of: id) == .pending)
             #expect(try await Rows.count("request_approvals", in: slack.database) == 0)

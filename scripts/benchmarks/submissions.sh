@@ -116,6 +116,8 @@ done
 
 recorded_bolt=$(psql -XAtq -d bolt_benchmark -c 'SELECT count(*) FROM requests')
 recorded_querygate=$(psql -XAtq -d querygate_benchmark -c 'SELECT count(*) FROM query_requests')
+# Rows written by one transaction share its xmin: how many submissions went together (SubmissionBatcher).
+querygate_transactions=$(psql -XAtq -d querygate_benchmark -c 'SELECT count(DISTINCT xmin::text) FROM query_requests')
 outbox() { psql -XAtq -d querygate_benchmark -c "SELECT count(*) FILTER (WHERE status = 'pending') || ' pending, ' ||
   count(*) FILTER (WHERE status = 'sent') || ' sent, ' || count(*) FILTER (WHERE status = 'failed') || ' failed' FROM slack_notifications"; }
 slack_said=$(curl -s "http://127.0.0.1:$slack_port/benchmark/counts")
@@ -131,10 +133,10 @@ while [ "$(pending)" -gt 0 ] && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.5;
 drained=$(( backlog - $(pending) ))
 drain_seconds=$(python3 -c "import time; print(f'{time.time() - $drain_started:.1f}')")
 
-python3 - "$connections" "$recorded_bolt" "$recorded_querygate" "$slack_said" "$outbox_after_runs" "$backlog" "$drained" "$drain_seconds" \
+python3 - "$connections" "$recorded_bolt" "$recorded_querygate" "$querygate_transactions" "$slack_said" "$outbox_after_runs" "$backlog" "$drained" "$drain_seconds" \
   "${runs[@]}" <<'PY'
 import json, statistics, sys
-connections, recorded_bolt, recorded_querygate, slack_said, outbox_after_runs, backlog, drained, drain_seconds, *lines = sys.argv[1:]
+connections, recorded_bolt, recorded_querygate, querygate_transactions, slack_said, outbox_after_runs, backlog, drained, drain_seconds, *lines = sys.argv[1:]
 def parse(line):
     name, *fields = line.split()
     return name, {key: float(value) for key, value in (field.split("=") for field in fields)}
@@ -157,6 +159,8 @@ ratio = statistics.median(rate(q) / rate(b) for b, q in zip(bolts, qgs))
 print(f"  median of the rounds: QueryGate / Bolt throughput {ratio:.2f}× (target ≥ 2×); QueryGate p99 "
       f"{statistics.median(q['p99'] for q in qgs) / 1000:.1f} ms (target < 20 ms), Bolt p99 {statistics.median(b['p99'] for b in bolts) / 1000:.1f} ms")
 print(f"  rows recorded in all: Bolt {recorded_bolt}, QueryGate {recorded_querygate} (with the warm-ups'; each request made one row)")
+print(f"  QueryGate recorded its submissions in {querygate_transactions} transactions, "
+      f"{int(recorded_querygate) / max(int(querygate_transactions), 1):.1f} per transaction (submissions that queue go together)")
 said = json.loads(slack_said)
 print(f"  QueryGate's outbox meanwhile: Slack took {said['posted']} approval messages and answered {said['rate_limited']} times 429 "
       f"(one channel, ~1 message/s); outbox rows after the runs: {outbox_after_runs}")

@@ -33,6 +33,31 @@ struct UserBySlackIDStatement: PostgresPreparedStatement {
     func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }
 
+/// One submission as the submission statements send it: who, through which door, what, and its level on each engine.
+struct SubmissionValues: Sendable {
+    enum Requester: Sendable {
+        case person(id: Int, podID: Int, label: String)
+        case slackAccount(String)
+    }
+
+    let requester: Requester
+    let source: AuditSource
+    let door: SubmissionDoor
+    let request: NewRequest
+    let levels: SubmissionRules.Levels
+
+    /// The eight texts after the requester, in the functions' order.
+    var texts: [String] {
+        let target = request.target
+        return [source.rawValue, door.rawValue, AuditAction.requestSubmitted.rawValue, target.instance.rawValue,
+                target.database.rawValue, request.submissionType.rawValue, request.queryText, request.reason]
+    }
+
+    /// The level on each engine, nil where the text cannot run there.
+    var postgresqlLevel: Int? { try? levels.postgresql.get().rawValue }
+    var mongodbLevel: Int? { try? levels.mongodb.get().rawValue }
+}
+
 /// `querygate_record_submission` (migration 017): a submission in one statement, by a person the caller knows or
 /// by the person behind a Slack account, whom the statement looks up.
 struct SubmitStatement: PostgresPreparedStatement {
@@ -49,21 +74,12 @@ struct SubmitStatement: PostgresPreparedStatement {
     /// emails and Slack accounts ('' for none), in the same order.
     typealias Row = (String, String?, Int?, String?, String?, Int?, [String]?, [String]?, [String]?)
 
-    enum Requester {
-        case person(id: Int, podID: Int, label: String)
-        case slackAccount(String)
-    }
-
-    let requester: Requester
-    let source: AuditSource
-    let door: SubmissionDoor
-    let request: NewRequest
-    let levels: SubmissionRules.Levels
+    let submission: SubmissionValues
     let millisecondsLeft: Int?
 
     func makeBindings() throws -> PostgresBindings {
         var bindings = PostgresBindings(capacity: 15)
-        switch requester {
+        switch submission.requester {
         case .person(let id, let podID, let label):
             bindings.append(String?.none)
             bindings.append(id)
@@ -75,13 +91,9 @@ struct SubmitStatement: PostgresPreparedStatement {
             bindings.append(Int?.none)
             bindings.append(String?.none)
         }
-        let target = request.target
-        for text in [source.rawValue, door.rawValue, AuditAction.requestSubmitted.rawValue, target.instance.rawValue,
-                     target.database.rawValue, request.submissionType.rawValue, request.queryText, request.reason] {
-            bindings.append(text)
-        }
-        bindings.append(try? levels.postgresql.get().rawValue)
-        bindings.append(try? levels.mongodb.get().rawValue)
+        for text in submission.texts { bindings.append(text) }
+        bindings.append(submission.postgresqlLevel)
+        bindings.append(submission.mongodbLevel)
         bindings.append(millisecondsLeft)
         return bindings
     }
