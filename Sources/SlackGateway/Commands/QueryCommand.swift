@@ -32,8 +32,8 @@ public enum QueryCommand: Equatable, Sendable {
     public static func parse(_ rawText: String) throws(ValidationError) -> QueryCommand {
         let text = unescapeSlack(rawText).trimmingSpaces()
         guard !text.isEmpty else { return .openForm }
-        let firstWord = text.prefix { !$0.isWhitespace }
-        let rest = text.dropFirst(firstWord.count).trimmingSpaces()
+        let firstWord = text.upToFirstSpace()
+        let rest = text[firstWord.endIndex...].trimmingSpaces()
         switch firstWord.lowercased() {
         case "help", "-h", "--help", "?": return .help
         case "list", "ls": return .list
@@ -64,8 +64,9 @@ public enum QueryCommand: Equatable, Sendable {
     }
 
     private static func submission(_ text: String, type: SubmissionType) throws(ValidationError) -> QueryCommand {
-        let target = String(text.prefix { !$0.isWhitespace })
-        let afterTarget = text.dropFirst(target.count)
+        let targetWord = text.upToFirstSpace()
+        let target = String(targetWord)
+        let afterTarget = text[targetWord.endIndex...]
         guard let (open, close) = fences(in: afterTarget), close.lowerBound > open.lowerBound else {
             throw ValidationError(
                 field: "query",
