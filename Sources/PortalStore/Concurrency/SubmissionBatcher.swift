@@ -11,10 +11,16 @@ import Synchronization
 ///
 /// Deadlines (`PortalDeadline`): a queued submission whose deadline passes, or whose task is cancelled, leaves the
 /// queue unsent and is answered `PortalUnavailable.nothingRecorded`, truthfully. A statement carries the least time
-/// any of its submissions has left. When the server refuses a statement of several (its error says so, and then none
-/// of them was recorded), they are sent again one by one, each with its own deadline, for each its own answer; one
-/// refused alone, or a statement lost on the way (a dropped connection: recorded or not, nobody knows), fails for
-/// each of its submissions as it would for one.
+/// any of its submissions has left, which the server honours (migration 018), and its wait for a pooled connection is
+/// cancelled when that time is up, as a caller's own would be; a statement that failed past it is answered, for each
+/// submission with a deadline, `nothingRecorded`, as `PortalDeadline` answers one submission. When the server
+/// refuses a statement of several (its error says so, and then none of them was recorded), they are sent again one
+/// by one, each with its own deadline, for each its own answer; one refused alone, or a statement lost on the way (a
+/// dropped connection: recorded or not, nobody knows), fails for each of its submissions as it would for one.
+///
+/// Hangs: a statement still out after `patience` (its server stopped answering, and postgres-nio cannot cancel a
+/// running query) stops counting against `maximumInFlight`, and another flight takes the queue, up to
+/// `maximumFlights` in all: one hung connection holds up the submissions behind it for `patience`, no longer.
 final class SubmissionBatcher<Item: Sendable, Answer: Sendable>: Sendable {
     /// Sends `items` as one statement, with the least time any of them has left (nil: none has a deadline), and
     /// returns one answer per item, in order.
