@@ -12,7 +12,7 @@ struct SubmissionBatcherTests {
     struct Lost: Error {}
 
     /// Records each statement it is sent, answers each item with its own value times ten, refuses a statement
-    /// that holds a negative item, loses one that holds an item it was told to lose, and, after `hold()`, holds each statement until `release()`.
+    /// that holds a negative item, loses one that holds an item it was told to lose, and, after `hold()`, holds each statement until `release()`; one that holds an item named by `hang` is held whenever it comes.
     final class Database: Sendable {
         private struct State {
             var sent: [[Int]] = []
@@ -22,6 +22,7 @@ struct SubmissionBatcherTests {
             var holding: Set<Int>?
             var holdingAll = false
             var lost: Set<Int> = []
+            var garbled: Set<Int> = []
         }
         private let state = Mutex(State())
 
@@ -31,12 +32,15 @@ struct SubmissionBatcherTests {
         func hold() { state.withLock { $0.holdingAll = true } }
         /// Holds, until `release()`, every statement that holds `item`: one that hangs.
         func hang(_ item: Int) { state.withLock { $0.holding = ($0.holding ?? []).union([item]) } }
+        /// Every statement that holds `item` is answered with one answer too few: recorded, but unreadable.
+        func garble(_ item: Int) { state.withLock { _ = $0.garbled.insert(item) } }
         /// Every statement that holds `item` is lost on the way.
         func lose(_ item: Int) { state.withLock { _ = $0.lost.insert(item) } }
 
         func release() {
             let held = state.withLock { state in
-                defer { state.held = []; state.holding = nil; state.holdingAll = false }
+                // What `hang` named stays hung for the statements still to come; `hold()` ends here.
+                defer { state.held = []; state.holdingAll = false }
                 return state.held
             }
             for statement in held { statement.resume() }
@@ -51,6 +55,7 @@ struct SubmissionBatcherTests {
             if holding { await withCheckedContinuation { continuation in state.withLock { $0.held.append(continuation) } } }
             if state.withLock({ !$0.lost.isDisjoint(with: items) }) { throw Lost() }
             if let bad = items.first(where: { $0 < 0 }) { throw Refused(item: bad) }
+            if state.withLock({ !$0.garbled.isDisjoint(with: items) }) { return items.dropLast().map { $0 * 10 } }
             return items.map { $0 * 10 }
         }
 
@@ -220,12 +225,14 @@ struct SubmissionBatcherTests {
         let database = Database()
         let batcher = database.batcher(inFlight: 1, patience: .milliseconds(100), flights: 2)
         database.hang(1)
+        let started = ContinuousClock.now
         let hung = Task { try await batcher.submit(1) }
         try await database.untilHeld(1)
-        let started = ContinuousClock.now
-        #expect(try await batcher.submit(2) == 20)
+        // 2 waits behind the hung statement, until the patience runs out (counted from before 1 was sent).
+        let behind = try await Self.queue([2], in: batcher)
+        #expect(try await behind[0].value == 20)
         let waited = started.duration(to: .now)
-        #expect(waited >= .milliseconds(90), "it went before the patience ran out: \(waited)")
+        #expect(waited >= .milliseconds(100), "it went before the patience ran out: \(waited)")
         // The hung one no longer counts against the one statement allowed out: the next goes at once.
         #expect(try await batcher.submit(3) == 30)
 
@@ -242,5 +249,51 @@ struct SubmissionBatcherTests {
         #expect(try await alsoHung.value == 40)
         #expect(try await stuck[0].value == 50)
         #expect(database.sent.last == [5])
+    }
+
+    /// A statement that answered, however badly, may have recorded: past the deadline its submissions are told what
+    /// went wrong, never that nothing was recorded.
+    @Test func aStatementThatAnsweredBadlyIsNeverCalledUnrecorded() async throws {
+        let database = Database()
+        let batcher = database.batcher(inFlight: 1)
+        database.hold()
+        let first = Task { try await batcher.submit(1) }
+        try await database.untilHeld(1)
+        let queued = try await Self.queue([2, 3], in: batcher, deadline: .milliseconds(400))
+        // The statement holding 2 and 3 is held past their deadline, then answered with one answer too few.
+        database.hang(2)
+        database.garble(2)
+        database.release()
+        _ = try await first.value
+        try await database.untilHeld(1)
+        try await Task.sleep(for: .milliseconds(600))
+        database.release()
+        for answer in await Self.answers(queued) {
+            #expect(throws: UnexpectedPortalState.self) { try answer.get() }
+        }
+        #expect(database.sent == [[1], [2, 3]])
+    }
+
+    /// A submission without a deadline that shared a statement with one whose deadline cut it short is sent again,
+    /// alone: another's deadline is no reason to fail it.
+    @Test func aSubmissionWithoutADeadlineIsNotFailedByAnothersDeadline() async throws {
+        let database = Database()
+        let batcher = database.batcher(inFlight: 1)
+        database.hold()
+        let first = Task { try await batcher.submit(1) }
+        try await database.untilHeld(1)
+        let hasty = try await Self.queue([2], in: batcher, deadline: .seconds(1))
+        let patient = try await Self.queue([3], in: batcher)
+        // The statement holding 2 and 3 is held past 2's deadline, then lost; 3 alone is not.
+        database.hang(2)
+        database.lose(2)
+        database.release()
+        _ = try await first.value
+        try await database.untilHeld(1)
+        try await Task.sleep(for: .milliseconds(1200))
+        database.release()
+        await #expect(throws: PortalUnavailable.nothingRecorded) { try await hasty[0].value }
+        #expect(try await patient[0].value == 30)
+        #expect(database.sent == [[1], [2, 3], [3]])
     }
 }

@@ -96,9 +96,16 @@ final class SubmissionBatcher<Item: Sendable, Answer: Sendable>: Sendable {
                     continuation.resume(throwing: PortalUnavailable.nothingRecorded)
                     return
                 }
-                let statement = state.withLock { state in
+                // Looked at under the lock `onCancel` takes: a cancellation either comes first and is seen here, or
+                // comes after and finds the submission in the queue.
+                let queued: Statement?? = state.withLock { state in
+                    guard !Task.isCancelled else { return .none }
                     state.queue.append(Waiting(id: id, item: item, deadline: deadline, continuation: continuation))
-                    return takeOff(&state)
+                    return .some(takeOff(&state))
+                }
+                guard let statement = queued else {
+                    continuation.resume(throwing: deadline == nil ? CancellationError() : PortalUnavailable.nothingRecorded)
+                    return
                 }
                 if let statement { fly(statement) }
             }
@@ -128,6 +135,8 @@ final class SubmissionBatcher<Item: Sendable, Answer: Sendable>: Sendable {
                     self.overran(current.id)
                 }
                 await self.sendAndAnswer(current.batch)
+                // Too late when the timer is already running: then `overran` finds the statement gone, or starts a
+                // flight a moment early, and this one leaves if it is not needed.
                 overdue.cancel()
                 statement = self.state.withLock { state in
                     // One that overran rejoins the prompt ones only if they are too few without it.
@@ -167,38 +176,56 @@ final class SubmissionBatcher<Item: Sendable, Answer: Sendable>: Sendable {
             sent.append(waiting)
         }
         guard !sent.isEmpty else { return }
-        let items = sent.map(\.item)
-        let send = self.send
+        let answers: [Answer]
         do {
-            let answers: [Answer]
-            if let soonest {
-                // Cancelled when the soonest deadline passes, as a caller's own statement would be: a wait for a
-                // connection ends then. The statement itself refuses to commit after that deadline (migration 018).
-                let left = ContinuousClock.now.duration(to: soonest)
-                let sending = Task { try await send(items, max(1, Int(left / .milliseconds(1)))) }
-                let giveUp = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: TimeAmount(left)) { sending.cancel() }
-                defer { giveUp.cancel() }
-                answers = try await sending.value
-            } else {
-                answers = try await send(items, nil)
+            answers = try await send(sent.map(\.item), within: soonest)
+        } catch let error as UnexpectedPortalState {
+            // The statement answered, in a way this version cannot read: it may have recorded them, so none of them
+            // may be told that nothing was.
+            for waiting in sent {
+                waiting.deadline?.recordCommit()
+                waiting.continuation.resume(throwing: error)
             }
-            // Answered, so committed: whatever follows, none of them may be told that nothing was recorded.
-            for waiting in sent { waiting.deadline?.recordCommit() }
-            guard answers.count == sent.count else {
-                throw UnexpectedPortalState("\(sent.count) submissions sent together were answered \(answers.count) times")
-            }
-            for (waiting, answer) in zip(sent, answers) { waiting.continuation.resume(returning: answer) }
+            return
         } catch where sent.count > 1 && isRefusal(error) {
             await withTaskGroup(of: Void.self) { group in
                 for waiting in sent { group.addTask { await self.sendAndAnswer([waiting]) } }
             }
+            return
         } catch {
-            // Past the soonest deadline the statement could not commit: what each of them is told is what one
-            // submission is told of a statement that failed after its deadline (`PortalDeadline`).
+            // Past the soonest deadline the statement could not commit (migration 018): each submission with a
+            // deadline is told what one is told of a statement that failed after its deadline (`PortalDeadline`),
+            // and one without a deadline, which another's deadline cut short, is sent again alone.
             let tooLate = soonest.map { ContinuousClock.now >= $0 } ?? false
             for waiting in sent {
-                waiting.continuation.resume(throwing: tooLate && waiting.deadline != nil ? PortalUnavailable.nothingRecorded : error)
+                switch (tooLate, waiting.deadline) {
+                case (true, .some(let deadline)):
+                    waiting.continuation.resume(throwing: deadline.hasCommitted ? PortalUnavailable.partlyRecorded : .nothingRecorded)
+                case (true, nil) where sent.count > 1: await sendAndAnswer([waiting])
+                default: waiting.continuation.resume(throwing: error)
+                }
             }
+            return
         }
+        // Answered, so committed: whatever follows, none of them may be told that nothing was recorded.
+        for waiting in sent { waiting.deadline?.recordCommit() }
+        guard answers.count == sent.count else {
+            let error = UnexpectedPortalState("\(sent.count) submissions sent together were answered \(answers.count) times")
+            for waiting in sent { waiting.continuation.resume(throwing: error) }
+            return
+        }
+        for (waiting, answer) in zip(sent, answers) { waiting.continuation.resume(returning: answer) }
+    }
+
+    /// `send`, cancelled when `soonest` passes, as a caller's own statement would be: a wait for a connection ends
+    /// then. The statement itself refuses to commit after that deadline (migration 018).
+    private func send(_ items: [Item], within soonest: ContinuousClock.Instant?) async throws -> [Answer] {
+        let send = self.send
+        guard let soonest else { return try await send(items, nil) }
+        let left = ContinuousClock.now.duration(to: soonest)
+        let sending = Task { try await send(items, max(1, Int(left / .milliseconds(1)))) }
+        let giveUp = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: TimeAmount(left)) { sending.cancel() }
+        defer { giveUp.cancel() }
+        return try await sending.value
     }
 }

@@ -90,7 +90,8 @@ extension PortalStore {
     ) -> SubmissionBatcher<SubmissionValues, SubmitStatement.Row> {
         SubmissionBatcher(
             maximumInFlight: batching.maximumInFlight, maximumBatch: batching.maximumBatch, patience: batching.patience,
-            isRefusal: { ($0 as? PSQLError)?.serverInfo != nil }
+            // An ERROR ends the statement and its transaction; a FATAL ends the connection, perhaps after a commit.
+            isRefusal: { ($0 as? PSQLError)?.serverInfo?[.severity] == "ERROR" }
         ) { items, millisecondsLeft in
             if items.count == 1 {
                 let row = try await client.execute(SubmitStatement(submission: items[0], millisecondsLeft: millisecondsLeft), logger: logger)
