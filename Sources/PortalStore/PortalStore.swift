@@ -37,8 +37,7 @@ public struct PortalStore: Sendable {
             let result = try await client.withTransaction(logger: logger) { connection in
                 if let deadline {
                     guard let left = deadline.remaining, !Task.isCancelled else { throw PortalUnavailable.nothingRecorded }
-                    let milliseconds = max(1, Int(left / .milliseconds(1)))
-                    try await connection.query("SELECT set_config('statement_timeout', \(String(milliseconds)), true)", logger: logger)
+                    try await connection.query("SELECT set_config('statement_timeout', \(String(left.serverMilliseconds)), true)", logger: logger)
                 }
                 let result = try await body(connection)
                 if let deadline, deadline.remaining == nil || Task.isCancelled { throw PortalUnavailable.nothingRecorded }
@@ -53,8 +52,9 @@ public struct PortalStore: Sendable {
 
     /// Runs `body`, one statement that is its own transaction, under the caller's deadline as `transaction` runs a
     /// transaction: it is not sent once the deadline has passed, and it is given the milliseconds left (nil
-    /// without a deadline), which the portal's functions honour (`querygate_record_submission`: its lock waits end
-    /// by then and it refuses to commit after). A statement answered counts as a commit for `PortalDeadline`,
+    /// without a deadline), which the portal's functions honour (`querygate_apply_decision`: its lock waits end by
+    /// then and it refuses to commit after; submissions do the same through `SubmissionBatcher`, which sends them
+    /// for many callers at once). A statement answered counts as a commit for `PortalDeadline`,
     /// unless `wrote` says its result changed nothing (a decision that found the request moved on): then a later
     /// failure can still truthfully say nothing was recorded.
     func inOneStatement<Result: Sendable>(
@@ -64,7 +64,7 @@ public struct PortalStore: Sendable {
         var millisecondsLeft: Int?
         if let deadline {
             guard let left = deadline.remaining, !Task.isCancelled else { throw PortalUnavailable.nothingRecorded }
-            millisecondsLeft = max(1, Int(left / .milliseconds(1)))
+            millisecondsLeft = left.serverMilliseconds
         }
         let result = try await body(millisecondsLeft)
         if wrote(result) { deadline?.recordCommit() }

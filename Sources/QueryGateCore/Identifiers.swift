@@ -157,7 +157,8 @@ extension UInt8 {
     }
 
     /// U+0009 to U+000D and the space: the ASCII characters `Character.isWhitespace` calls white.
-    @inlinable public var isWhiteSpaceASCII: Bool { self == 0x20 || (0x09...0x0D).contains(self) }
+    /// Internal, yet inlinable with the trimming that uses it in other modules.
+    @inlinable var isWhiteSpaceASCII: Bool { self == 0x20 || (0x09...0x0D).contains(self) }
 }
 
 extension StringProtocol {

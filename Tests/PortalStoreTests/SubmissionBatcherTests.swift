@@ -74,6 +74,14 @@ struct SubmissionBatcherTests {
         }
     }
 
+    /// Submits 1 and holds its statement (until `release()`), so that what is submitted next queues behind it.
+    static func heldFirst(in batcher: SubmissionBatcher<Int, Int>, _ database: Database) async throws -> Task<Int, any Error> {
+        database.hold()
+        let first = Task { try await batcher.submit(1) }
+        try await database.untilHeld(1)
+        return first
+    }
+
     /// Submits `items` in order, each one queued before the next is submitted, under `deadline` if given.
     static func queue(_ items: [Int], in batcher: SubmissionBatcher<Int, Int>, deadline: Duration? = nil) async throws -> [Task<Int, any Error>] {
         var tasks: [Task<Int, any Error>] = []
@@ -116,9 +124,7 @@ struct SubmissionBatcherTests {
     @Test func submissionsThatQueueBehindAStatementGoTogetherEachWithItsOwnAnswer() async throws {
         let database = Database()
         let batcher = database.batcher(inFlight: 1, batch: 3)
-        database.hold()
-        let first = Task { try await batcher.submit(1) }
-        try await database.untilHeld(1)
+        let first = try await Self.heldFirst(in: batcher, database)
         // Five queue behind it: three go in the next statement, two in the one after.
         let queued = try await Self.queue([2, 3, 4, 5, 6], in: batcher)
         database.release()
@@ -134,9 +140,7 @@ struct SubmissionBatcherTests {
     @Test func aStatementTheServerRefusedIsSentAgainOneByOneSoThatEachGetsItsOwnAnswer() async throws {
         let database = Database()
         let batcher = database.batcher(inFlight: 1)
-        database.hold()
-        let first = Task { try await batcher.submit(1) }
-        try await database.untilHeld(1)
+        let first = try await Self.heldFirst(in: batcher, database)
         let queued = try await Self.queue([2, -3, 4], in: batcher)
         database.release()
         #expect(try await first.value == 10)
@@ -152,9 +156,7 @@ struct SubmissionBatcherTests {
     @Test func aStatementLostOnTheWayFailsForEachOfItsSubmissionsAndIsNotSentAgain() async throws {
         let database = Database()
         let batcher = database.batcher(inFlight: 1)
-        database.hold()
-        let first = Task { try await batcher.submit(1) }
-        try await database.untilHeld(1)
+        let first = try await Self.heldFirst(in: batcher, database)
         let queued = try await Self.queue([2, 3], in: batcher)
         // The first statement comes back; the one holding 2 and 3 is lost: it may have been recorded.
         database.lose(2)
@@ -167,9 +169,7 @@ struct SubmissionBatcherTests {
     @Test func aStatementCarriesTheLeastTimeLeftOfItsSubmissions() async throws {
         let database = Database()
         let batcher = database.batcher(inFlight: 1)
-        database.hold()
-        let first = Task { try await batcher.submit(1) }
-        try await database.untilHeld(1)
+        let first = try await Self.heldFirst(in: batcher, database)
         let later = try await Self.queue([2], in: batcher, deadline: .seconds(60))
         let sooner = try await Self.queue([3], in: batcher, deadline: .seconds(20))
         let none = try await Self.queue([4], in: batcher)
@@ -184,9 +184,7 @@ struct SubmissionBatcherTests {
     @Test func aSubmissionWhoseDeadlinePassesWhileQueuedIsNeverSentAndIsToldNothingWasRecorded() async throws {
         let database = Database()
         let batcher = database.batcher(inFlight: 1)
-        database.hold()
-        let first = Task { try await batcher.submit(1) }
-        try await database.untilHeld(1)
+        let first = try await Self.heldFirst(in: batcher, database)
         let hasty = try await Self.queue([2], in: batcher, deadline: .milliseconds(300))
         let patient = try await Self.queue([3], in: batcher, deadline: .seconds(60))
         try await Task.sleep(for: .milliseconds(600))
@@ -201,9 +199,7 @@ struct SubmissionBatcherTests {
     @Test func aCancelledSubmissionLeavesTheQueueUnsent() async throws {
         let database = Database()
         let batcher = database.batcher(inFlight: 1)
-        database.hold()
-        let first = Task { try await batcher.submit(1) }
-        try await database.untilHeld(1)
+        let first = try await Self.heldFirst(in: batcher, database)
         let undeadlined = try await Self.queue([2], in: batcher)
         let deadlined = try await Self.queue([3], in: batcher, deadline: .seconds(60))
         let kept = try await Self.queue([4], in: batcher)
@@ -256,9 +252,7 @@ struct SubmissionBatcherTests {
     @Test func aStatementThatAnsweredBadlyIsNeverCalledUnrecorded() async throws {
         let database = Database()
         let batcher = database.batcher(inFlight: 1)
-        database.hold()
-        let first = Task { try await batcher.submit(1) }
-        try await database.untilHeld(1)
+        let first = try await Self.heldFirst(in: batcher, database)
         let queued = try await Self.queue([2, 3], in: batcher, deadline: .milliseconds(400))
         // The statement holding 2 and 3 is held past their deadline, then answered with one answer too few.
         database.hang(2)
@@ -279,9 +273,7 @@ struct SubmissionBatcherTests {
     @Test func aSubmissionWithoutADeadlineIsNotFailedByAnothersDeadline() async throws {
         let database = Database()
         let batcher = database.batcher(inFlight: 1)
-        database.hold()
-        let first = Task { try await batcher.submit(1) }
-        try await database.untilHeld(1)
+        let first = try await Self.heldFirst(in: batcher, database)
         let hasty = try await Self.queue([2], in: batcher, deadline: .seconds(1))
         let patient = try await Self.queue([3], in: batcher)
         // The statement holding 2 and 3 is held past 2's deadline, then lost; 3 alone is not.

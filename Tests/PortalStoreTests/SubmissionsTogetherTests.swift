@@ -8,16 +8,23 @@ import Testing
 /// is recorded, answered and audited as it would be alone, and a statement the server refuses records none of them.
 @Suite("Submissions recorded together")
 struct SubmissionsTogetherTests {
+    /// The sample organisation, through a store whose patience outlasts the test: a statement held by a lock is never
+    /// overtaken, so what queues behind it stays queued until the lock goes.
+    static func seededStoreThatWaits(on database: TestDatabase) async throws -> PortalStore {
+        var batching = PortalStore.SubmissionBatching.measured
+        batching.patience = .seconds(60)
+        let store = PortalStore(client: database.client, logger: database.server.logger, batching: batching)
+        try await Organisation.seed(store)
+        return store
+    }
+
     /// Submissions that arrive while the requests table is locked queue behind the statement already waiting (with a
     /// patience longer than the test, so that no second statement overtakes it); once the table is free they go in
     /// one transaction, and each caller gets its own request, audited and queued for Slack.
     @Test(.timeLimit(.minutes(1)))
     func submissionsThatQueuedAreRecordedInOneTransactionEachAsItsOwn() async throws {
         try await TestDatabase.withMigrated { database in
-            var batching = PortalStore.SubmissionBatching.measured
-            batching.patience = .seconds(60)
-            let store = PortalStore(client: database.client, logger: database.server.logger, batching: batching)
-            try await Organisation.seed(store)
+            let store = try await Self.seededStoreThatWaits(on: database)
             let lock = try await HeldLock.take("LOCK TABLE query_requests IN ACCESS EXCLUSIVE MODE", on: database.client)
 
             let reasons = (1...10).map { "Ticket \($0)" }
@@ -48,6 +55,50 @@ struct SubmissionsTogetherTests {
             #expect(transactions == ["2"])
             #expect(try await Rows.count("audit_logs WHERE action = 'request.submitted' AND actor_label = 'dev@example.com'", in: database) == 10)
             #expect(try await Rows.count("slack_notifications WHERE notification_type = 'approval_request'", in: database) == 10)
+        }
+    }
+
+    /// A queued statement the server refuses because of one of its submissions (here a person whose row is gone, so
+    /// the request's foreign key fails) records none of them; they are sent again one by one, and only the bad one
+    /// fails, with the server's error.
+    @Test(.timeLimit(.minutes(1)))
+    func oneBadSubmissionAmongQueuedOnesFailsAloneAndTheOthersAreRecorded() async throws {
+        try await TestDatabase.withMigrated { database in
+            let store = try await Self.seededStoreThatWaits(on: database)
+            let dev = try #require(try await store.user(slackUserID: Organisation.SlackIDs.dev))
+            let ghost = User(id: 999_999, email: "ghost@example.com", name: "Ghost", role: .developer, podID: dev.podID,
+                             podName: dev.podName, slackUserID: nil, isActive: true)
+            let lock = try await HeldLock.take("LOCK TABLE query_requests IN ACCESS EXCLUSIVE MODE", on: database.client)
+
+            let people = [dev, dev, ghost, dev, dev]
+            let submit = { (index: Int) in
+                Task {
+                    let request = try NewRequest(target: Organisation.target, queryText: "SELECT 1", reason: "Ticket \(index)")
+                    return try await store.submit(request, by: people[index], via: .api)
+                }
+            }
+            // The first goes alone and waits for the lock; the other four, the ghost among them, queue behind it.
+            var submissions = [submit(0)]
+            for _ in 0..<1000 where try await Rows.count("pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()", in: database) == 0 {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            submissions += (1..<people.count).map(submit)
+            for _ in 0..<1000 where store.submissions.queued < 4 { try await Task.sleep(for: .milliseconds(5)) }
+            #expect(store.submissions.queued == 4)
+            try await lock.release()
+
+            var recorded = 0
+            for (person, submission) in zip(people, submissions) {
+                switch await submission.result {
+                case .success: recorded += 1; #expect(person.id == dev.id)
+                case .failure(let error):
+                    #expect(person.id == ghost.id)
+                    #expect((error as? PSQLError)?.serverInfo?[.sqlState] == "23503", "\(error)")
+                }
+            }
+            #expect(recorded == 4)
+            #expect(try await Rows.count("query_requests", in: database) == 4)
+            #expect(try await Rows.count("audit_logs WHERE action = 'request.submitted'", in: database) == 4)
         }
     }
 

@@ -143,6 +143,11 @@ final class FirstOutcome<Value: Sendable>: Sendable {
     }
 }
 
+extension Duration {
+    /// Whole milliseconds, at least 1, as a server-side timeout is given the time left (0 would mean no limit).
+    var serverMilliseconds: Int { max(1, Int(self / .milliseconds(1))) }
+}
+
 extension TimeAmount {
     init(_ duration: Duration) {
         self = .nanoseconds(Int64(duration / .nanoseconds(1)))

@@ -92,14 +92,10 @@ final class SubmissionBatcher<Item: Sendable, Answer: Sendable>: Sendable {
         let id = state.withLock { $0.newID() }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                if let deadline, deadline.remaining == nil || Task.isCancelled {
-                    continuation.resume(throwing: PortalUnavailable.nothingRecorded)
-                    return
-                }
-                // Looked at under the lock `onCancel` takes: a cancellation either comes first and is seen here, or
-                // comes after and finds the submission in the queue.
+                // Cancellation is looked at under the lock `onCancel` takes: it either comes first and is seen here,
+                // or comes after and finds the submission in the queue.
                 let queued: Statement?? = state.withLock { state in
-                    guard !Task.isCancelled else { return .none }
+                    guard !Task.isCancelled, deadline == nil || deadline?.remaining != nil else { return .none }
                     state.queue.append(Waiting(id: id, item: item, deadline: deadline, continuation: continuation))
                     return .some(takeOff(&state))
                 }
@@ -120,6 +116,11 @@ final class SubmissionBatcher<Item: Sendable, Answer: Sendable>: Sendable {
     private func takeOff(_ state: inout State) -> Statement? {
         guard !state.queue.isEmpty, state.prompt.count < maximumInFlight, state.flights < maximumFlights else { return nil }
         state.flights += 1
+        return nextStatement(&state)
+    }
+
+    /// The queue's head, up to `maximumBatch`, as a statement that counts as prompt from now.
+    private func nextStatement(_ state: inout State) -> Statement {
         let statement = Statement(id: state.newID(), batch: state.take(upTo: maximumBatch))
         state.prompt.insert(statement.id)
         return statement
@@ -145,9 +146,7 @@ final class SubmissionBatcher<Item: Sendable, Answer: Sendable>: Sendable {
                         state.flights -= 1
                         return nil
                     }
-                    let next = Statement(id: state.newID(), batch: state.take(upTo: self.maximumBatch))
-                    state.prompt.insert(next.id)
-                    return next
+                    return self.nextStatement(&state)
                 }
             }
         }
@@ -223,7 +222,7 @@ final class SubmissionBatcher<Item: Sendable, Answer: Sendable>: Sendable {
         let send = self.send
         guard let soonest else { return try await send(items, nil) }
         let left = ContinuousClock.now.duration(to: soonest)
-        let sending = Task { try await send(items, max(1, Int(left / .milliseconds(1)))) }
+        let sending = Task { try await send(items, left.serverMilliseconds) }
         let giveUp = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: TimeAmount(left)) { sending.cancel() }
         defer { giveUp.cancel() }
         return try await sending.value

@@ -77,8 +77,8 @@ extension PortalStore {
         var patience: Duration
 
         /// One statement out at a time, and up to 32 submissions in it: at 16 connections, submissions then go about
-        /// 8 at a time, and QueryGate answered 1.5-1.9 times as many as the Bolt app (scripts/benchmark submissions);
-        /// two out at a time made smaller batches and a slower whole (1.2-1.7 times). A statement that hangs holds up
+        /// 8 at a time, and QueryGate answered 1.4-1.8 times as many as the Bolt app (medians of scripts/benchmark
+        /// submissions), 1.42 times before; two out at a time made smaller batches and a slower whole (1.54 times). A statement that hangs holds up
         /// the queue for 200 ms, no longer: then another is sent.
         static let measured = SubmissionBatching(maximumInFlight: 1, maximumBatch: 32, patience: .milliseconds(200))
     }
