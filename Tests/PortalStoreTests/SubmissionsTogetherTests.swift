@@ -4,7 +4,7 @@ import QueryGateCore
 import QueryGateTestSupport
 import Testing
 
-/// Submissions that queued, recorded in one statement (migration 018, `SubmissionBatcher`), on a real server: each
+/// Submissions that queued, recorded in one statement (migrations 018 and 019, `SubmissionBatcher`), on a real server: each
 /// is recorded, answered and audited as it would be alone, and a statement the server refuses records none of them.
 @Suite("Submissions recorded together")
 struct SubmissionsTogetherTests {
@@ -129,6 +129,44 @@ struct SubmissionsTogetherTests {
             #expect(try await Rows.strings("SELECT reason FROM query_requests", in: database) == ["one"])
             #expect(try await Rows.count("audit_logs WHERE action = 'request.submitted'", in: database) == 1)
             #expect(try await Rows.count("slack_notifications WHERE notification_type = 'approval_request'", in: database) == 1)
+        }
+    }
+
+    /// Recorded set-wise (migration 019), several requests of one statement keep their order and their own rows:
+    /// ids follow the submissions, each has its audit entry and its approval message, and each person whose Home
+    /// tab shows them gets one refresh, not one per request.
+    @Test func requestsOfOneStatementKeepTheirOrderAndEachPersonsHomeTabIsRefreshedOnce() async throws {
+        try await TestDatabase.withMigrated { database in
+            try await Organisation.seed(database.store)
+            try await database.client.query("UPDATE users SET home_opened_at = now()")
+            let dev = try #require(try await database.store.user(slackUserID: Organisation.SlackIDs.dev))
+            let podID = try #require(dev.podID)
+            let ids = try await database.client.query(
+                """
+                SELECT request_id FROM querygate_record_submissions(
+                    ARRAY[\(Organisation.SlackIDs.dev), \(Organisation.SlackIDs.dev), \(Organisation.SlackIDs.dev)],
+                    ARRAY[0, 0, 0]::bigint[], ARRAY[0, 0, 0]::bigint[], ARRAY['', '', ''],
+                    ARRAY['slack', 'slack', 'slack'], ARRAY['slack', 'slack', 'slack'],
+                    ARRAY['request.submitted', 'request.submitted', 'request.submitted'],
+                    ARRAY['pg-main', 'pg-main', 'pg-main'], ARRAY['customer_db', 'customer_db', 'customer_db'],
+                    ARRAY['query', 'query', 'query'], ARRAY['SELECT 1', 'SELECT 2', 'SELECT 3'],
+                    ARRAY['one', 'two', 'three'], ARRAY[0, 0, 0], ARRAY[-1, -1, -1], 60000)
+                ORDER BY item
+                """).decode(Int.self).reduce(into: []) { $0.append($1) }
+            #expect(ids.count == 3)
+            #expect(ids == ids.sorted())
+            #expect(try await Rows.strings("SELECT reason FROM query_requests ORDER BY id", in: database) == ["one", "two", "three"])
+            #expect(try await Rows.strings("SELECT entity_id FROM audit_logs WHERE action = 'request.submitted' ORDER BY entity_id::bigint", in: database)
+                    == ids.map(String.init))
+            #expect(try await Rows.strings("SELECT request_id::text FROM slack_notifications WHERE notification_type = 'approval_request' ORDER BY request_id", in: database)
+                    == ids.map(String.init))
+            // The requester, the pod's managers and the admins, once each.
+            let audience = try await Rows.count(
+                "users WHERE is_active AND slack_user_id IS NOT NULL AND (id = \(dev.id) OR role = 'admin' OR (role = 'manager' AND pod_id = \(podID)))",
+                in: database)
+            #expect(audience >= 2)
+            #expect(try await Rows.count("slack_notifications WHERE notification_type = 'home_tab'", in: database) == audience)
+            #expect(try await Rows.count("(SELECT DISTINCT recipient FROM slack_notifications WHERE notification_type = 'home_tab') AS people", in: database) == audience)
         }
     }
 
