@@ -11,7 +11,7 @@ public struct PortalStore: Sendable {
     public let logger: Logger
     /// Rung by what queues outbox rows without NOTIFY (the submission), heard by this store's outbox wake-ups.
     let localOutboxWakeUps = LocalWakeUps()
-    /// Where submissions queue while others are on their way, to go together (migration 018).
+    /// Where submissions queue while others are on their way, to go together (migrations 018, 019).
     let submissions: SubmissionBatcher<SubmissionValues, SubmitStatement.Row>
 
     public init(client: PostgresClient, logger: Logger) {

@@ -3,7 +3,7 @@ import NIOPosix
 import Synchronization
 
 /// Submissions that arrive while others are on their way to the portal database wait for them, then go together in
-/// one statement: the server's cost per statement is paid once for several (migration 018 has the figures).
+/// one statement: the server's cost per statement is paid once for several (migrations 018 and 019 have the figures).
 ///
 /// At most `maximumInFlight` statements are out at once. A submission that finds one of them free goes at once, alone,
 /// as it would without the batcher; one that does not joins the queue, and the next statement to come back takes the

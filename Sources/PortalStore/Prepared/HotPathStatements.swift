@@ -58,8 +58,8 @@ struct SubmissionValues: Sendable {
     var mongodbLevel: Int? { try? levels.mongodb.get().rawValue }
 }
 
-/// `querygate_record_submission` (migration 017): a submission in one statement, by a person the caller knows or
-/// by the person behind a Slack account, whom the statement looks up.
+/// `querygate_record_submission` (migration 017; since 019 the batch function over one-element arrays): a submission
+/// in one statement, by a person the caller knows or by the person behind a Slack account, whom the statement looks up.
 struct SubmitStatement: PostgresPreparedStatement {
     static let sql = """
         SELECT outcome, database_type, request_id, pod_name, channel, approvals_required,

@@ -1,8 +1,9 @@
 import PostgresNIO
 import QueryGateCore
 
-/// `querygate_record_submissions` (migration 018): several submissions in one statement and one transaction, each
-/// recorded as `SubmitStatement` records it alone. What `SubmissionBatcher` sends when submissions have queued.
+/// `querygate_record_submissions` (migrations 018, 019): several submissions in one statement and one transaction,
+/// each judged as `SubmitStatement` judges it alone, recorded together. What `SubmissionBatcher` sends when
+/// submissions have queued.
 ///
 /// The values go as one array per parameter. The driver cannot put a NULL in an array, so the function reads
 /// "none" from sentinels: '' for no Slack account and no label, 0 for no requester id and no pod id, -1 for no level.

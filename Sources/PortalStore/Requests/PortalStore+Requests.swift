@@ -35,9 +35,9 @@ extension PortalStore {
 
     /// Records a request and queues its approval message, with its audit row, in one round trip: the text's
     /// validity and risk for each engine are decided here (`SubmissionRules`), the rest by
-    /// `querygate_record_submission` (migrations 013, 015, 017), one statement that is its own transaction and
+    /// `querygate_record_submission` (migrations 013, 015, 017, 019), one statement that is its own transaction and
     /// commits within the caller's deadline or not at all. Submissions that queue behind another on its way go
-    /// together, in one such statement (`SubmissionBatcher`, migration 018), each recorded and answered as if alone.
+    /// together, in one such statement (`SubmissionBatcher`, migrations 018 and 019), each answered as if alone.
     ///
     /// - Throws: `ValidationError` for an unknown, disabled or vanished target, a text its engine refuses, or a
     ///   requester who cannot submit.
@@ -77,9 +77,11 @@ extension PortalStore {
         var patience: Duration
 
         /// One statement out at a time, and up to 32 submissions in it: at 16 connections, submissions then go about
-        /// 8 at a time, and QueryGate answered 1.4-1.8 times as many as the Bolt app (medians of scripts/benchmark
-        /// submissions), 1.42 times before; two out at a time made smaller batches and a slower whole (1.54 times). A statement that hangs holds up
-        /// the queue for 200 ms, no longer: then another is sent.
+        /// 7.5 at a time, and QueryGate answered 2.4-2.6 times as many as the Bolt app (medians of scripts/benchmark
+        /// submissions since migration 019; 1.42 times with one statement per submission). Two out at a time made
+        /// smaller batches and no faster whole: the one statement out is busy 98% of the time, and a second one
+        /// raised the CPU per submission as much as it added throughput. A statement that hangs holds up the queue
+        /// for 200 ms, no longer: then another is sent.
         static let measured = SubmissionBatching(maximumInFlight: 1, maximumBatch: 32, patience: .milliseconds(200))
     }
 
