@@ -305,10 +305,13 @@ BEGIN
           FROM unnest(p_requester_ids, p_pod_ids) AS r(requester_id, pod_id) JOIN users u
             ON u.id = r.requester_id OR u.role = 'admin' OR (u.role = 'manager' AND u.pod_id = r.pod_id)
           WHERE u.home_opened_at IS NOT NULL AND u.slack_user_id IS NOT NULL AND u.is_active) AS audience
+    -- OFFSET 0 keeps this a probe of slack_notifications_pending_home_tabs_idx per person: as an anti-join, a plan
+    -- made while the table was small may hash it whole.
     WHERE NOT EXISTS (
         SELECT 1 FROM slack_notifications n
         WHERE n.notification_type = 'home_tab' AND n.recipient = audience.slack_user_id AND n.status = 'pending'
-          AND n.claimed_by IS NULL);
+          AND n.claimed_by IS NULL
+        OFFSET 0);
     GET DIAGNOSTICS v_queued = ROW_COUNT;
     RETURN v_queued;
 END
@@ -345,10 +348,9 @@ BEGIN
     SELECT r.outcome, r.database_type, r.request_id, r.pod_name, r.channel, r.approvals_required,
            r.approver_names, r.approver_emails, r.approver_slack_ids
     FROM querygate_record_submissions(
-        ARRAY[coalesce(p_slack_user_id, '')], ARRAY[coalesce(p_requester_id, 0)], ARRAY[coalesce(p_pod_id, 0)],
-        ARRAY[coalesce(p_actor_label, '')], ARRAY[p_source], ARRAY[p_submitted_via], ARRAY[p_action], ARRAY[p_instance],
+        ARRAY[p_slack_user_id], ARRAY[p_requester_id], ARRAY[p_pod_id], ARRAY[p_actor_label], ARRAY[p_source], ARRAY[p_submitted_via], ARRAY[p_action], ARRAY[p_instance],
         ARRAY[p_database], ARRAY[p_submission_type], ARRAY[p_query_text], ARRAY[p_reason],
-        ARRAY[coalesce(p_postgresql_level, -1)], ARRAY[coalesce(p_mongodb_level, -1)], p_milliseconds_left) AS r;
+        ARRAY[p_postgresql_level], ARRAY[p_mongodb_level], p_milliseconds_left) AS r;
 END
 $$;
 
@@ -380,11 +382,7 @@ CREATE OR REPLACE FUNCTION querygate_record_submissions(
     p_postgresql_levels INTEGER[], p_mongodb_levels INTEGER[], p_milliseconds_left INTEGER
 ) RETURNS TABLE (item INTEGER, outcome TEXT, database_type TEXT, request_id BIGINT, pod_name TEXT, channel TEXT,
                  approvals_required INTEGER, approver_names TEXT[], approver_emails TEXT[], approver_slack_ids TEXT[])
-LANGUAGE plpgsql
--- One plan for the statement below, kept: left to choose, the server planned it afresh for each call whose arrays
--- differed in length, and a lone submission cost 0.77 ms of its CPU instead of 0.50.
-SET plan_cache_mode = force_generic_plan
-AS $$
+LANGUAGE plpgsql AS $$
 DECLARE
     v_deadline TIMESTAMPTZ := clock_timestamp() + make_interval(secs => coalesce(p_milliseconds_left, 0) / 1000.0);
     v_requesters BIGINT[] := '{}';
@@ -414,11 +412,11 @@ BEGIN
         ), requester AS (
             -- By Slack account, with the checks `SubmissionRules.pod(of:)` makes, in its order; or as given.
             SELECT s.*,
-                   CASE WHEN s.slack_user_id = '' THEN NULL WHEN u.id IS NULL THEN 'stranger'
+                   CASE WHEN coalesce(s.slack_user_id, '') = '' THEN NULL WHEN u.id IS NULL THEN 'stranger'
                         WHEN NOT u.is_active THEN 'deactivated' WHEN u.pod_id IS NULL THEN 'in_no_pod' END AS refusal,
-                   CASE WHEN s.slack_user_id = '' THEN nullif(s.requester_id, 0) ELSE u.id END AS person_id,
-                   CASE WHEN s.slack_user_id = '' THEN nullif(s.pod_id, 0) ELSE u.pod_id END AS person_pod_id,
-                   CASE WHEN s.slack_user_id = '' THEN nullif(s.actor_label, '') ELSE u.email END AS person_label
+                   CASE WHEN coalesce(s.slack_user_id, '') = '' THEN nullif(s.requester_id, 0) ELSE u.id END AS person_id,
+                   CASE WHEN coalesce(s.slack_user_id, '') = '' THEN nullif(s.pod_id, 0) ELSE u.pod_id END AS person_pod_id,
+                   CASE WHEN coalesce(s.slack_user_id, '') = '' THEN s.actor_label ELSE u.email END AS person_label
             FROM submission s LEFT JOIN users u ON s.slack_user_id <> '' AND u.slack_user_id = s.slack_user_id
         ), target AS (
             SELECT r.*, t.database_id, t.type,
