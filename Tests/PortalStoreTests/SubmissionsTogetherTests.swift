@@ -170,6 +170,35 @@ struct SubmissionsTogetherTests {
         }
     }
 
+    /// The single function hands its NULLs to the set-wise one (migration 019), which reads a NULL Slack account as
+    /// "by id", as 017 did, and stores a requester's label as given.
+    @Test func theSingleFunctionsNullsMeanWhatTheyMeantIn017() async throws {
+        try await TestDatabase.withMigrated { database in
+            try await Organisation.seed(database.store)
+            let dev = try #require(try await database.store.user(slackUserID: Organisation.SlackIDs.dev))
+            let podID = try #require(dev.podID)
+            let outcomes = try await database.client.query(
+                """
+                SELECT outcome FROM querygate_record_submission(
+                    NULL, \(dev.id), \(podID), 'a label of its own', 'api', 'portal', 'request.submitted', 'pg-main',
+                    'customer_db', 'query', 'SELECT 1', 'why', 0, NULL, 60000)
+                """).decode(String.self).reduce(into: []) { $0.append($1) }
+            #expect(outcomes == ["submitted"])
+            #expect(try await Rows.strings("SELECT actor_label FROM audit_logs WHERE action = 'request.submitted'", in: database)
+                    == ["a label of its own"])
+            // A NULL in the batch's Slack accounts is "by id" too, not a stranger.
+            let batched = try await database.client.query(
+                """
+                SELECT outcome FROM querygate_record_submissions(
+                    ARRAY[NULL]::text[], ARRAY[\(dev.id)]::bigint[], ARRAY[\(podID)]::bigint[], ARRAY['a label of its own'],
+                    ARRAY['api'], ARRAY['portal'], ARRAY['request.submitted'], ARRAY['pg-main'], ARRAY['customer_db'],
+                    ARRAY['query'], ARRAY['SELECT 2'], ARRAY['why'], ARRAY[0], ARRAY[-1], 60000)
+                """).decode(String.self).reduce(into: []) { $0.append($1) }
+            #expect(batched == ["submitted"])
+            #expect(try await Rows.strings("SELECT requester_id::text FROM query_requests", in: database) == [String(dev.id), String(dev.id)])
+        }
+    }
+
     /// A statement the server refuses records none of its submissions: here its arrays disagree in length, and
     /// then one of its submissions breaks a constraint after another was recorded in the same transaction.
     @Test func aRefusedStatementRecordsNoneOfItsSubmissions() async throws {
